@@ -1,0 +1,191 @@
+/**
+ * Bit-exact emulation of the fixed-point types subtensor's epoch uses (substrate-fixed v0.6.0):
+ * `I32F32` (i64 raw, 32 fractional bits), `I64F64` (i128 raw, 64 fractional bits) and the
+ * `I96F32` products of the emission step. Values are `bigint` raw bits.
+ *
+ * Rounding follows the library (spec §4): multiply floors (arithmetic shift), divide truncates
+ * toward zero, `safe_div` gives 0 on division by zero and on overflow, `from_num(float)` rounds
+ * to nearest with ties to even, fixed→fixed and fixed→int conversions floor, `round()` is half
+ * away from zero.
+ */
+
+export const FRAC = 32n;
+export const ONE = 1n << FRAC;
+const HALF = 1n << (FRAC - 1n);
+const I64_MAX = (1n << 63n) - 1n;
+const I64_MIN = -(1n << 63n);
+const FRAC64 = 64n;
+const I128_MAX = (1n << 127n) - 1n;
+const I128_MIN = -(1n << 127n);
+const U16_MAX = 65535n;
+const U64_MAX = (1n << 64n) - 1n;
+
+export type Fixed = bigint;
+
+function sat64(x: bigint): bigint {
+  return x > I64_MAX ? I64_MAX : x < I64_MIN ? I64_MIN : x;
+}
+
+/** `I32F32::saturating_from_num(integer)`. */
+export function fromInt(x: number | bigint): Fixed {
+  return sat64(BigInt(x) << FRAC);
+}
+
+/** Round-to-nearest, ties-to-even of `x · 2^frac`, as `from_num(f64)` does. */
+export function fromFloatBits(x: number, frac: bigint): bigint {
+  if (!Number.isFinite(x)) throw new RangeError(`cannot convert ${x} to fixed point`);
+  const scaled = x * 2 ** Number(frac);
+  const floor = Math.floor(scaled);
+  const rest = scaled - floor;
+  let raw = BigInt(floor);
+  if (rest > 0.5 || (rest === 0.5 && (raw & 1n) === 1n)) raw += 1n;
+  return raw;
+}
+
+/** `I32F32::saturating_from_num(f64)`. */
+export function fromF64(x: number): Fixed {
+  return sat64(fromFloatBits(x, FRAC));
+}
+
+/** `I32F32::saturating_from_num(f32)`: the value is first rounded to f32, as a Rust `f32` literal is. */
+export function fromF32(x: number): Fixed {
+  return fromF64(Math.fround(x));
+}
+
+export function toNumber(x: Fixed): number {
+  return Number(x) / 4294967296;
+}
+
+export function add(a: Fixed, b: Fixed): Fixed {
+  return sat64(a + b);
+}
+
+export function sub(a: Fixed, b: Fixed): Fixed {
+  return sat64(a - b);
+}
+
+/** `saturating_mul`: the exact product shifted right, i.e. floored. */
+export function mul(a: Fixed, b: Fixed): Fixed {
+  return sat64((a * b) >> FRAC);
+}
+
+/** `safe_div`: truncated quotient; 0 on division by zero or overflow. */
+export function safeDiv(a: Fixed, b: Fixed): Fixed {
+  if (b === 0n) return 0n;
+  const q = (a << FRAC) / b;
+  return q > I64_MAX || q < I64_MIN ? 0n : q;
+}
+
+/** `saturating_div` (divisor known non-zero). */
+export function satDiv(a: Fixed, b: Fixed): Fixed {
+  return sat64((a << FRAC) / b);
+}
+
+/** `round()`: half away from zero. */
+export function round(x: Fixed): Fixed {
+  if (x >= 0n) return ((x + HALF) >> FRAC) << FRAC;
+  return -(((-x + HALF) >> FRAC) << FRAC);
+}
+
+/** `saturating_to_num::<u16>()`: floor, clamped to [0, 65535]. */
+export function toU16(x: Fixed): number {
+  const int = x >> FRAC;
+  return Number(int < 0n ? 0n : int > U16_MAX ? U16_MAX : int);
+}
+
+/** `fixed_proportion_to_u16`: floor(x · 65535) clamped, with the multiply floored first. */
+export function proportionToU16(x: Fixed): number {
+  return toU16(mul(x, U16_MAX << FRAC));
+}
+
+/** `I32F32(u16).safe_div(I32F32(65535))`. */
+export function u16Proportion(x: number): Fixed {
+  return safeDiv(BigInt(x) << FRAC, U16_MAX << FRAC);
+}
+
+/**
+ * The emission step: `I96F32(x).saturating_mul(I96F32(E)).saturating_to_num::<u64>()`,
+ * i.e. floor(x · E) with x already truncated to 32 fractional bits.
+ */
+export function timesRao(x: Fixed, rao: bigint): bigint {
+  if (x <= 0n) return 0n;
+  const out = (x * rao) >> FRAC;
+  return out > U64_MAX ? U64_MAX : out;
+}
+
+// ---- I64F64, used only on the stake path ----
+
+function sat128(x: bigint): bigint {
+  return x > I128_MAX ? I128_MAX : x < I128_MIN ? I128_MIN : x;
+}
+
+export function fromIntI64F64(x: bigint): bigint {
+  return sat128(x << FRAC64);
+}
+
+export function fromF64I64F64(x: number): bigint {
+  return sat128(fromFloatBits(x, FRAC64));
+}
+
+export function mulI64F64(a: bigint, b: bigint): bigint {
+  return sat128((a * b) >> FRAC64);
+}
+
+export function safeDivI64F64(a: bigint, b: bigint): bigint {
+  if (b === 0n) return 0n;
+  const q = (a << FRAC64) / b;
+  return q > I128_MAX || q < I128_MIN ? 0n : q;
+}
+
+/** `I32F32::saturating_from_num(I64F64)`: drops 32 fractional bits (floor). */
+export function i64f64ToFixed(x: bigint): Fixed {
+  return sat64(x >> (FRAC64 - FRAC));
+}
+
+/** `fixed64_to_u64`: floor, clamped to u64. */
+export function i64f64ToU64(x: bigint): bigint {
+  const int = x >> FRAC64;
+  return int < 0n ? 0n : int > U64_MAX ? U64_MAX : int;
+}
+
+// ---- transcendental ----
+
+/** e as the library's `I9F23` constant, widened to I32F32: floor(e · 2^23) << 9. */
+const E_I9F23 = 22802601n << 9n;
+
+/**
+ * `substrate_fixed::transcendental::exp` for I32F32: the Taylor series 1 + x + Σ_{i=2}^{31} x^i/i!,
+ * each term floored by the multiply and truncated by the divide; negative input returns 1/exp(|x|).
+ * Returns `null` where the library returns `Err` (overflow).
+ */
+export function exp(x: Fixed): Fixed | null {
+  if (x === 0n) return ONE;
+  if (x === ONE) return E_I9F23;
+  const negative = x < 0n;
+  const operand = negative ? -x : x;
+  let result = operand + ONE;
+  let term = operand;
+  for (let i = 2n; i < FRAC; i++) {
+    term = (term * operand) >> FRAC;
+    if (term > I64_MAX) return null;
+    term = (term << FRAC) / (i << FRAC);
+    result += term;
+    if (result > I64_MAX) return null;
+  }
+  if (negative) {
+    if (result === 0n) return null;
+    const q = (ONE << FRAC) / result;
+    return q > I64_MAX ? null : q;
+  }
+  return result;
+}
+
+const TWENTY = 20n << FRAC;
+
+/** `exp_safe`: input clamped to [−20, 20]; an overflow gives 0 (non-positive input) or the max. */
+export function expSafe(x: Fixed): Fixed {
+  const clamped = x < -TWENTY ? -TWENTY : x > TWENTY ? TWENTY : x;
+  const out = exp(clamped);
+  if (out !== null) return out;
+  return clamped <= 0n ? 0n : I64_MAX;
+}

@@ -1,0 +1,146 @@
+/**
+ * The two numerics the epoch runs in, behind one interface so that a single code path serves both:
+ * `float` (float64) and `fixed` (a bit-exact emulation of the chain's I32F32 / I64F64 / I96F32,
+ * see `fixed.ts`). `T` is `number` for float and `bigint` (raw bits) for fixed; both compare with
+ * the ordinary `<`, `>`, `===` operators, so the epoch only calls through this interface for
+ * arithmetic and conversions.
+ */
+import * as fx from './fixed.js';
+
+export type NumericsName = 'float' | 'fixed';
+
+/** The raw stake of one uid, before the chain's I64F64 normalisation. */
+export type StakeSource =
+  | { kind: 'total'; stake: readonly number[] }
+  | { kind: 'split'; alpha: readonly number[]; tao: readonly number[]; taoWeight: TaoWeight };
+
+export type TaoWeight = { kind: 'float'; value: number } | { kind: 'u64'; value: bigint };
+
+export interface Numerics<T extends number | bigint> {
+  readonly name: NumericsName;
+  readonly zero: T;
+  readonly one: T;
+  /** An integer (u16 weights and bonds are loaded as integers, then normalised). */
+  fromInt(x: number): T;
+  /** x / 65535 with the chain's division. */
+  fromU16Proportion(x: number): T;
+  /** A JSON number, as `from_num(f64)` (or from an f32 literal when `f32` is set). */
+  fromNumber(x: number, f32?: boolean): T;
+  add(a: T, b: T): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T): T;
+  /** `safe_div`: 0 on division by zero. */
+  div(a: T, b: T): T;
+  /** `exp_safe`. */
+  expSafe(x: T): T;
+  toNumber(x: T): number;
+  /** `fixed_proportion_to_u16`: floor(x · 65535), clamped. */
+  toU16(x: T): number;
+  /** floor(x · E) in rao. */
+  timesRao(x: T, rao: bigint): bigint;
+  /**
+   * §3.2: stake weights (alpha + tao_weight · tao) filtered by the threshold (the owner exempt when
+   * `exempt` is set) and normalised, in I64F64, then truncated to the epoch's type.
+   */
+  stakeWeights(source: StakeSource, threshold: bigint, exempt: number | null): T[];
+  /** 1 − bonds_moving_average / 1e6, computed in I64F64 then truncated, as the chain does. */
+  emaAlpha(bondsMovingAverage: number): T;
+}
+
+function rawStake(source: StakeSource, i: number, taoWeight: number): number {
+  if (source.kind === 'total') return source.stake[i];
+  return source.alpha[i] + taoWeight * source.tao[i];
+}
+
+function floatTaoWeight(source: StakeSource): number {
+  if (source.kind === 'total') return 0;
+  const w = source.taoWeight;
+  return w.kind === 'float' ? w.value : Number(w.value) / 18446744073709551615;
+}
+
+export const floatNumerics: Numerics<number> = {
+  name: 'float',
+  zero: 0,
+  one: 1,
+  fromInt: (x) => x,
+  fromU16Proportion: (x) => x / 65535,
+  fromNumber: (x, f32) => (f32 ? Math.fround(x) : x),
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => (b === 0 ? 0 : a / b),
+  expSafe: (x) => Math.exp(Math.min(20, Math.max(-20, x))),
+  toNumber: (x) => x,
+  toU16: (x) => Math.min(65535, Math.max(0, Math.floor(x * 65535))),
+  timesRao: (x, rao) => (x <= 0 ? 0n : BigInt(Math.floor(x * Number(rao)))),
+  stakeWeights(source, threshold, exempt) {
+    const n = source.kind === 'total' ? source.stake.length : source.alpha.length;
+    const taoWeight = floatTaoWeight(source);
+    const limit = Number(threshold);
+    const out = new Array<number>(n);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const s = rawStake(source, i, taoWeight);
+      out[i] = Math.floor(s) < limit && i !== exempt ? 0 : s;
+      sum += out[i];
+    }
+    if (sum !== 0) for (let i = 0; i < n; i++) out[i] /= sum;
+    return out;
+  },
+  emaAlpha: (bma) => 1 - bma / 1_000_000,
+};
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function fixedTaoWeight(source: StakeSource): bigint {
+  if (source.kind === 'total') return 0n;
+  const w = source.taoWeight;
+  if (w.kind === 'float') return fx.fromF64I64F64(w.value);
+  // get_tao_weight: I96F32(TaoWeight).saturating_div(I96F32(u64::MAX)), widened exactly to I64F64.
+  const i96f32 = (w.value << 32n << 32n) / (U64_MAX << 32n);
+  return i96f32 << 32n;
+}
+
+function fixedStakeI64F64(source: StakeSource, i: number, taoWeight: bigint): bigint {
+  if (source.kind === 'total') return fx.fromF64I64F64(source.stake[i]);
+  const alpha = fx.fromF64I64F64(source.alpha[i]);
+  const tao = fx.fromF64I64F64(source.tao[i]);
+  return alpha + fx.mulI64F64(tao, taoWeight);
+}
+
+export const fixedNumerics: Numerics<bigint> = {
+  name: 'fixed',
+  zero: 0n,
+  one: fx.ONE,
+  fromInt: (x) => fx.fromInt(x),
+  fromU16Proportion: (x) => fx.u16Proportion(x),
+  fromNumber: (x, f32) => (f32 ? fx.fromF32(x) : fx.fromF64(x)),
+  add: fx.add,
+  sub: fx.sub,
+  mul: fx.mul,
+  div: fx.safeDiv,
+  expSafe: fx.expSafe,
+  toNumber: fx.toNumber,
+  toU16: fx.proportionToU16,
+  timesRao: fx.timesRao,
+  stakeWeights(source, threshold, exempt) {
+    const n = source.kind === 'total' ? source.stake.length : source.alpha.length;
+    const taoWeight = fixedTaoWeight(source);
+    const filtered = new Array<bigint>(n);
+    let sum = 0n;
+    for (let i = 0; i < n; i++) {
+      const s = fixedStakeI64F64(source, i, taoWeight);
+      filtered[i] = fx.i64f64ToU64(s) < threshold && i !== exempt ? 0n : s;
+      sum += filtered[i];
+    }
+    return filtered.map((s) => fx.i64f64ToFixed(sum === 0n ? s : fx.safeDivI64F64(s, sum)));
+  },
+  emaAlpha(bma) {
+    const ratio = fx.safeDivI64F64(fx.fromIntI64F64(BigInt(bma)), fx.fromIntI64F64(1_000_000n));
+    return fx.sub(fx.ONE, fx.i64f64ToFixed(ratio));
+  },
+};
+
+export function numericsFor(name: NumericsName): Numerics<number> | Numerics<bigint> {
+  return name === 'fixed' ? fixedNumerics : floatNumerics;
+}
