@@ -48,7 +48,7 @@ export const errorCatalogue = {
     'user',
     (d) => `weights cannot be converted: ${d.problem}`,
   ),
-  PROCTOR_ERR_INTERNAL: entry<{ detail: string }>('internal', (d) => `internal error: ${d.detail}`),
+  PROCTOR_ERR_INTERNAL_UNEXPECTED: entry<{ detail: string }>('internal', (d) => `internal error: ${d.detail}`),
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,7 +5,7 @@ import type { ProctorError } from '../errors.js';
 export function asProctorError(err: unknown): ProctorError {
   if (isProctorError(err)) return err;
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  return proctorError('PROCTOR_ERR_INTERNAL', { detail }, err);
+  return proctorError('PROCTOR_ERR_INTERNAL_UNEXPECTED', { detail }, err);
 }
 
 /** Prints the error and returns the exit code: 2 for the caller's mistakes, 1 for ours. */

@@ -39,12 +39,21 @@ export function joinPath(base: string, segments: readonly PropertyKey[]): string
   );
 }
 
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
+}
+
 export function check<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue.code === 'unrecognized_keys') fail(joinPath(path, issue.path), `has unknown key(s): ${issue.keys.join(', ')}`);
-  if (issue.code === 'invalid_type' && issue.input === undefined) fail(joinPath(path, issue.path), 'is required');
+  if (issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined) fail(joinPath(path, issue.path), 'is required');
   fail(joinPath(path, issue.path), issue.message);
 }
 
