@@ -1,34 +1,23 @@
 /**
  * Bonds and dividends (spec §3.10 original Yuma, §3.11 Yuma3 with liquid alpha), sparse path.
  */
-import type { Numerics } from './numerics.js';
+import type { Numerics, Vec } from './numerics.js';
 import type { EpochState } from './state.js';
-import type { Matrix, Row } from './sparse.js';
-import {
-  cloneMatrix,
-  colMaxUpscale,
-  colNormalize,
-  ema,
-  emptyRow,
-  matmulTranspose,
-  normalize,
-  rowHadamard,
-  sum,
-} from './sparse.js';
+import type { Matrix } from './sparse.js';
+import { cloneMatrix, colMaxUpscale, colNormalize, ema, matmulTranspose, normalize, rowHadamard } from './sparse.js';
 
 export interface BondsInput<T> {
   /** Weights for bonds (Wb, §3.9), row-normalised. */
   weightsForBonds: Matrix<T>;
   /** Stored bonds with recently registered columns removed: u16 counts (original) or proportions (Yuma3). */
   bonds: Matrix<T>;
-  activeStake: readonly T[];
-  incentive: readonly T[];
-  consensus: readonly T[];
-  n: number;
+  activeStake: Vec<T>;
+  incentive: Vec<T>;
+  consensus: Vec<T>;
 }
 
 export interface BondsOutput<T> {
-  dividends: T[];
+  dividends: Vec<T>;
   /** The rows as they go to storage, before the u16 conversion. */
   stored: Matrix<T>;
 }
@@ -40,38 +29,16 @@ export interface LiquidAlpha<T> {
 }
 
 /** Original Yuma (§3.10): ΔB = Wb ⊙ A, EMA with one α, dividends D = EMA · I; stored column-max-upscaled. */
-export function originalBonds<T extends number | bigint>(
-  num: Numerics<T>,
-  input: BondsInput<T>,
-  alpha: T,
-): BondsOutput<T> {
-  const { n } = input;
-  const bonds = cloneMatrix(input.bonds);
-  colNormalize(num, bonds, n);
+export function originalBonds<T extends number | bigint>(num: Numerics<T>, input: BondsInput<T>, alpha: T): BondsOutput<T> {
+  const bonds = cloneMatrix(num, input.bonds);
+  colNormalize(num, bonds);
   const delta = rowHadamard(num, input.weightsForBonds, input.activeStake);
-  colNormalize(num, delta, n);
-  const emaBonds = ema(num, delta, bonds, alpha, n);
-  colNormalize(num, emaBonds, n);
+  colNormalize(num, delta);
+  const emaBonds = ema(num, delta, bonds, alpha);
+  colNormalize(num, emaBonds);
   const dividends = normalize(num, matmulTranspose(num, emaBonds, input.incentive));
-  colMaxUpscale(num, emaBonds, n);
+  colMaxUpscale(num, emaBonds);
   return { dividends, stored: emaBonds };
-}
-
-/**
- * The value the chain's liquid-alpha scan sees at each column of a row: it walks the row once with
- * a pointer while j rises, so an entry whose column is below one already passed is never seen
- * (this only matters for rows stored out of column order, which the chain accepts).
- */
-function scanRow<T>(row: Row<T>): Map<number, T> {
-  const seen = new Map<number, T>();
-  let next = 0;
-  for (let k = 0; k < row.idx.length; k++) {
-    const j = row.idx[k];
-    if (j < next) continue;
-    seen.set(j, row.val[k]);
-    next = j + 1;
-  }
-  return seen;
 }
 
 /** `alpha_sigmoid` (§3.11.2): a per-entry α that is high for buying ahead of consensus. */
@@ -82,16 +49,29 @@ function sigmoidAlpha<T extends number | bigint>(
   bond: T,
   liquid: LiquidAlpha<T>,
   half: T,
-  minusHundred: T,
+  slope: T,
 ): T {
-  const clamp01 = (x: T): T => (x > num.one ? num.one : x < num.zero ? num.zero : x);
-  const buy = clamp01(num.sub(weight, consensus));
-  const sell = clamp01(num.sub(bond, weight));
-  const diff = weight >= bond ? buy : sell;
-  const exponent = num.mul(num.div(liquid.steepness, minusHundred), num.sub(diff, half));
-  const sigmoid = num.div(num.one, num.add(num.one, num.expSafe(exponent)));
+  const raw = weight >= bond ? num.sub(weight, consensus) : num.sub(bond, weight);
+  const diff = raw > num.one ? num.one : raw < num.zero ? num.zero : raw;
+  const sigmoid = num.div(num.one, num.add(num.one, num.expSafe(num.mul(slope, num.sub(diff, half)))));
   const a = num.add(liquid.low, num.mul(sigmoid, num.sub(liquid.high, liquid.low)));
   return a > liquid.high ? liquid.high : a < liquid.low ? liquid.low : a;
+}
+
+/**
+ * Marks what the chain's liquid-alpha scan sees at each column of row i: it walks the row once
+ * with a pointer while j rises, so an entry whose column is below one already passed is never
+ * seen (this only matters for rows stored out of column order, which the chain accepts).
+ */
+function scanRow<T>(m: Matrix<T>, i: number, seenAt: Int32Array, seen: Vec<T>, stamp: number): void {
+  let next = 0;
+  for (let e = m.start[i]; e < m.start[i + 1]; e++) {
+    const j = m.col[e];
+    if (j < next) continue;
+    seen[j] = m.val[e];
+    seenAt[j] = stamp;
+    next = j + 1;
+  }
 }
 
 /**
@@ -99,33 +79,57 @@ function sigmoidAlpha<T extends number | bigint>(
  * (a validator that leaves a miner out of its row loses its bond to it at once).
  */
 function liquidEma<T extends number | bigint>(num: Numerics<T>, input: BondsInput<T>, liquid: LiquidAlpha<T>): Matrix<T> {
+  const { weightsForBonds: wb, bonds, consensus } = input;
+  const { n } = wb;
   const half = num.div(num.one, num.fromInt(2));
-  const minusHundred = num.fromInt(-100);
-  return input.weightsForBonds.map((rowNew, i) => {
-    if (rowNew.idx.length === 0) return emptyRow<T>();
-    const rowOld = input.bonds[i];
-    const weightSeen = scanRow(rowNew);
-    const bondSeen = scanRow(rowOld);
-    const alphaAt = (j: number): T =>
-      sigmoidAlpha(num, input.consensus[j], weightSeen.get(j) ?? num.zero, bondSeen.get(j) ?? num.zero, liquid, half, minusHundred);
-    const decayed = new Map<number, T>();
-    for (let k = 0; k < rowOld.idx.length; k++) {
-      const j = rowOld.idx[k];
-      decayed.set(j, num.mul(num.sub(num.one, alphaAt(j)), rowOld.val[k]));
+  const slope = num.div(liquid.steepness, num.fromInt(-100));
+  // Per-column scratch, valid where its stamp equals the row's, so each row costs its own entries.
+  const weightAt = num.vec(n);
+  const bondAt = num.vec(n);
+  const alphaAt = num.vec(n);
+  const decayedAt = num.vec(n);
+  const weightStamp = new Int32Array(n);
+  const bondStamp = new Int32Array(n);
+  const alphaStamp = new Int32Array(n);
+  const decayedStamp = new Int32Array(n);
+  const start = new Int32Array(n + 1);
+  const col = new Int32Array(wb.col.length);
+  const val = num.vec(wb.col.length);
+  let size = 0;
+  const alpha = (j: number, stamp: number): T => {
+    if (alphaStamp[j] !== stamp) {
+      const w = weightStamp[j] === stamp ? weightAt[j] : num.zero;
+      const b = bondStamp[j] === stamp ? bondAt[j] : num.zero;
+      alphaAt[j] = sigmoidAlpha(num, consensus[j], w, b, liquid, half, slope);
+      alphaStamp[j] = stamp;
     }
-    const out = emptyRow<T>();
-    for (let k = 0; k < rowNew.idx.length; k++) {
-      const j = rowNew.idx[k];
-      const inc = num.mul(alphaAt(j), rowNew.val[k]);
-      const v = num.add(decayed.get(j) ?? num.zero, inc > num.zero ? inc : num.zero);
-      const clipped = v > num.one ? num.one : v;
-      if (clipped > num.zero) {
-        out.idx.push(j);
-        out.val.push(clipped);
+    return alphaAt[j];
+  };
+  for (let i = 0; i < n; i++) {
+    const stamp = i + 1;
+    if (wb.start[i] !== wb.start[i + 1]) {
+      scanRow(wb, i, weightStamp, weightAt, stamp);
+      scanRow(bonds, i, bondStamp, bondAt, stamp);
+      for (let e = bonds.start[i]; e < bonds.start[i + 1]; e++) {
+        const j = bonds.col[e];
+        decayedAt[j] = num.mul(num.sub(num.one, alpha(j, stamp)), bonds.val[e]);
+        decayedStamp[j] = stamp;
+      }
+      for (let e = wb.start[i]; e < wb.start[i + 1]; e++) {
+        const j = wb.col[e];
+        const inc = num.mul(alpha(j, stamp), wb.val[e]);
+        const decayed = decayedStamp[j] === stamp ? decayedAt[j] : num.zero;
+        const v = num.add(decayed, inc > num.zero ? inc : num.zero);
+        const clipped = v > num.one ? num.one : v;
+        if (clipped > num.zero) {
+          col[size] = j;
+          val[size++] = clipped;
+        }
       }
     }
-    return out;
-  });
+    start[i + 1] = size;
+  }
+  return { n, start, col: col.subarray(0, size), val: num.prefix(val, size) };
 }
 
 /**
@@ -138,22 +142,16 @@ export function yuma3Bonds<T extends number | bigint>(
   alpha: T,
   liquid: LiquidAlpha<T> | null,
 ): BondsOutput<T> {
-  const useLiquid = liquid !== null && input.consensus.some((c) => c !== num.zero);
-  const emaBonds = useLiquid
-    ? liquidEma(num, input, liquid)
-    : ema(num, input.weightsForBonds, input.bonds, alpha, input.n);
-  const normalized = cloneMatrix(emaBonds);
-  colNormalize(num, normalized, input.n);
-  const perValidator = normalized.map((row) => {
-    const products: T[] = [];
-    for (let k = 0; k < row.idx.length; k++) products.push(num.mul(row.val[k], input.incentive[row.idx[k]]));
-    return sum(num, products);
-  });
-  const dividends = normalize(
-    num,
-    perValidator.map((b, i) => num.mul(b, input.activeStake[i])),
-  );
-  return { dividends, stored: emaBonds };
+  let anyConsensus = false;
+  for (let j = 0; j < input.consensus.length; j++) if (input.consensus[j] !== num.zero) anyConsensus = true;
+  const emaBonds = liquid !== null && anyConsensus ? liquidEma(num, input, liquid) : ema(num, input.weightsForBonds, input.bonds, alpha);
+  const normalized = cloneMatrix(num, emaBonds);
+  colNormalize(num, normalized);
+  // `mat_vec_mul_sparse` then `row_sum_sparse` (products of 0 are dropped, which leaves the sums alone).
+  const perValidator = matmulTranspose(num, normalized, input.incentive);
+  const dividends = num.vec(perValidator.length);
+  for (let i = 0; i < dividends.length; i++) dividends[i] = num.mul(perValidator[i], input.activeStake[i]);
+  return { dividends: normalize(num, dividends), stored: emaBonds };
 }
 
 /** Liquid-alpha parameters as the chain reads them: (low, high) as u16 proportions, steepness as an integer. */

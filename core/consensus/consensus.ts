@@ -12,6 +12,7 @@ import { numericsFor } from './numerics.js';
 import type { ConsensusRequest } from './input.js';
 import type { EpochOutput } from './state.js';
 import { runEpoch } from './epoch.js';
+import { epochOutput } from './emission.js';
 import { runSequence } from './sequence.js';
 import { consensusDense, weightedMedian } from './median.js';
 import { sum } from './sparse.js';
@@ -21,21 +22,20 @@ export type ConsensusAnswer = EpochOutput | { epochs: EpochOutput[] } | { median
 function median<T extends number | bigint>(num: Numerics<T>, req: Extract<ConsensusRequest, { kind: 'weighted_median' }>) {
   const conv = (x: number) => num.fromNumber(x, req.f32);
   const stake = req.stake.map(conv);
-  const partition = stake.map((_, i) => i);
-  const value = weightedMedian(num, stake, req.score.map(conv), partition, conv(req.minority), num.zero, sum(num, stake));
+  const value = weightedMedian(num, stake, req.score.map(conv), stake.length, conv(req.minority), num.zero, sum(num, stake));
   return { median: num.toNumber(value) };
 }
 
 function medianColumns<T extends number | bigint>(num: Numerics<T>, req: Extract<ConsensusRequest, { kind: 'weighted_median_col' }>) {
   const conv = (x: number) => num.fromNumber(x, req.f32);
   const values = consensusDense(num, req.stake.map(conv), req.weights.map((row) => row.map(conv)), conv(req.majority));
-  return { consensus: values.map((v) => num.toNumber(v)) };
+  return { consensus: Array.from({ length: values.length }, (_, c) => num.toNumber(values[c])) };
 }
 
 export function computeConsensus(request: ConsensusRequest): ConsensusAnswer {
   switch (request.kind) {
     case 'epoch':
-      return runEpoch(request.state).output;
+      return epochOutput(runEpoch(request.state));
     case 'sequence':
       return runSequence(request.initial, request.steps);
     case 'weighted_median': {

@@ -2,17 +2,18 @@
  * The end of an epoch (spec §3.3 permits, §3.12 emission split, §3.13 storage): shared by the
  * sparse and dense paths.
  */
-import type { Numerics } from './numerics.js';
+import type { Numerics, Vec } from './numerics.js';
 import type { Matrix } from './sparse.js';
 import { normalize, sum } from './sparse.js';
-import type { EpochCarry, EpochOutput, EpochState, U16Row } from './state.js';
+import type { EpochOutput, EpochResult, EpochState, EpochVectors, U16Row } from './state.js';
 
 /** `is_topk_nonzero`: non-zero stakes, then a stable ascending sort switches off the n − k lowest. */
-export function isTopKNonzero<T extends number | bigint>(num: Numerics<T>, stake: readonly T[], k: number): boolean[] {
-  const result = stake.map((s) => s !== num.zero);
+export function isTopKNonzero<T extends number | bigint>(num: Numerics<T>, stake: Vec<T>, k: number): boolean[] {
   const n = stake.length;
+  const result = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) result[i] = stake[i] !== num.zero;
   if (n < k) return result;
-  const order = stake.map((_, i) => i);
+  const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => (stake[a] < stake[b] ? -1 : stake[a] > stake[b] ? 1 : 0));
   for (let r = 0; r < n - k; r++) result[order[r]] = false;
   return result;
@@ -20,15 +21,15 @@ export function isTopKNonzero<T extends number | bigint>(num: Numerics<T>, stake
 
 export interface EpochCore<T> {
   active: boolean[];
-  stake: T[];
-  activeStake: T[];
+  stake: Vec<T>;
+  activeStake: Vec<T>;
   permitOld: boolean[];
   permitNew: boolean[];
-  consensus: T[];
-  validatorTrust: T[];
-  trust: T[];
-  incentive: T[];
-  dividends: T[];
+  consensus: Vec<T>;
+  validatorTrust: Vec<T>;
+  trust: Vec<T>;
+  incentive: Vec<T>;
+  dividends: Vec<T>;
   /** Bond rows as they go to storage, before the u16 conversion. */
   storedBonds: Matrix<T>;
 }
@@ -38,42 +39,47 @@ export function finishEpoch<T extends number | bigint>(
   num: Numerics<T>,
   state: EpochState,
   core: EpochCore<T>,
-): { output: EpochOutput; carry: EpochCarry } {
+): EpochResult {
   const { incentive, dividends } = core;
-  const combined = incentive.map((x, i) => num.add(x, dividends[i]));
+  const n = incentive.length;
+  const combined = num.vec(n);
+  for (let i = 0; i < n; i++) combined[i] = num.add(incentive[i], dividends[i]);
   const emissionSum = sum(num, combined);
-  let server = incentive.slice();
-  let validator = dividends.slice();
-  let combinedNorm = normalize(num, combined.slice());
+  let server = num.slice(incentive, 0, n);
+  let validator = num.slice(dividends, 0, n);
+  let combinedNorm = normalize(num, num.slice(combined, 0, n));
   if (emissionSum !== num.zero) {
-    server = server.map((x) => num.div(x, emissionSum));
-    validator = validator.map((x) => num.div(x, emissionSum));
+    for (let i = 0; i < n; i++) {
+      server[i] = num.div(server[i], emissionSum);
+      validator[i] = num.div(validator[i], emissionSum);
+    }
   } else {
     // No usable weights: emission follows active stake, or stake when nothing is active.
     const fallback = sum(num, core.activeStake) === num.zero ? core.stake : core.activeStake;
-    validator = fallback.slice();
-    combinedNorm = fallback.slice();
+    validator = num.slice(fallback, 0, n);
+    combinedNorm = num.slice(fallback, 0, n);
   }
 
+  const stored = core.storedBonds;
   const bonds: U16Row[] = core.permitNew.map((permitted, i) => {
     if (permitted) {
-      const row = core.storedBonds[i];
-      return { uids: row.idx.slice(), values: row.val.map((v) => num.toU16(v)) };
+      const uids: number[] = [];
+      const values: number[] = [];
+      for (let e = stored.start[i]; e < stored.start[i + 1]; e++) {
+        uids.push(stored.col[e]);
+        values.push(num.toU16(stored.val[e]));
+      }
+      return { uids, values };
     }
     if (core.permitOld[i]) return { uids: [], values: [] };
     return { uids: state.bonds[i].uids.slice(), values: state.bonds[i].values.slice() };
   });
 
-  const frac = (xs: readonly T[]) => xs.map((x) => num.toNumber(x));
-  const u16 = (xs: readonly T[]) => xs.map((x) => num.toU16(x));
-  const rao = (xs: readonly T[]) => xs.map((x) => Number(num.timesRao(x, state.raoEmission)));
-  const denseBonds = bonds.map((row) => {
-    const out = new Array<number>(state.n).fill(0);
-    row.uids.forEach((j, k) => (out[j] = row.values[k]));
-    return out;
-  });
-
-  const output: EpochOutput = {
+  const map = <R>(xs: Vec<T>, f: (x: T) => R): R[] => Array.from({ length: xs.length }, (_, i) => f(xs[i]));
+  const frac = (xs: Vec<T>) => map(xs, num.toNumber);
+  const u16 = (xs: Vec<T>) => map(xs, num.toU16);
+  const rao = (xs: Vec<T>) => map(xs, (x) => Number(num.timesRao(x, state.raoEmission)));
+  const vectors: EpochVectors = {
     active: core.active,
     stake: frac(core.stake),
     stake_u16: u16(core.stake),
@@ -97,8 +103,17 @@ export function finishEpoch<T extends number | bigint>(
     server_emission: rao(server),
     validator_emission: rao(validator),
     emission: rao(combinedNorm),
-    bonds: denseBonds,
-    bonds_fraction: denseBonds.map((row) => row.map((v) => v / 65535)),
   };
-  return { output, carry: { bonds, validatorPermits: core.permitNew } };
+  return { vectors, carry: { bonds, validatorPermits: core.permitNew } };
+}
+
+/** The full JSON output of an epoch (spec §11): the vectors plus the stored bonds as dense n × n rows. */
+export function epochOutput(result: EpochResult): EpochOutput {
+  const n = result.vectors.stake.length;
+  const bonds = result.carry.bonds.map((row) => {
+    const out = new Array<number>(n).fill(0);
+    row.uids.forEach((j, k) => (out[j] = row.values[k]));
+    return out;
+  });
+  return { ...result.vectors, bonds, bonds_fraction: bonds.map((row) => row.map((v) => v / 65535)) };
 }

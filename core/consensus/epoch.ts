@@ -4,23 +4,13 @@
  *
  * @example
  * ```ts
- * const { output, carry } = runEpoch(parseEpochInput(json));
- * output.incentive; // per uid, sums to 1 (or all 0)
+ * const { vectors, carry } = runEpoch(buildState(json, '$'));
+ * vectors.incentive; // per uid, sums to 1 (or all 0); carry.bonds are the stored u16 rows
  * ```
  */
 import type { Numerics } from './numerics.js';
 import { fixedNumerics, floatNumerics } from './numerics.js';
-import type { Matrix } from './sparse.js';
-import {
-  colClip,
-  emptyRow,
-  filterEntries,
-  interpolate,
-  matmul,
-  normalize,
-  rowNormalize,
-  rowSums,
-} from './sparse.js';
+import { colClip, filterEntries, interpolate, matmul, matrixFromRows, normalize, rowNormalize, rowSums } from './sparse.js';
 import { consensusSparse } from './median.js';
 import { liquidParams, originalBonds, yuma3Bonds } from './bonds.js';
 import type { EpochResult, EpochState } from './state.js';
@@ -36,15 +26,11 @@ export function runEpoch(state: EpochState): EpochResult {
   return state.numerics === 'fixed' ? sparseEpoch(fixedNumerics, state) : sparseEpoch(floatNumerics, state);
 }
 
-function loadU16<T extends number | bigint>(num: Numerics<T>, state: EpochState, which: 'weights' | 'bonds'): Matrix<T> {
-  return state[which].map((row) => ({ idx: row.uids.slice(), val: row.values.map((v) => num.fromInt(v)) }));
-}
-
 export function sparseEpoch<T extends number | bigint>(num: Numerics<T>, state: EpochState): EpochResult {
-  const { n } = state;
+  const { n, lastUpdate, blockAtRegistration: registered, commitBlocks } = state;
   const owner = state.ownerUid;
   const cutoff = activityCutoff(state);
-  const active = state.lastUpdate.map((u) => !(u + cutoff < state.currentBlock));
+  const active = lastUpdate.map((u) => !(u + cutoff < state.currentBlock));
 
   // §3.2 stake, §3.3 permits: the owner is exempt from the threshold and always permitted.
   const stake = num.stakeWeights(state.stake, state.stakeThreshold, owner);
@@ -56,50 +42,35 @@ export function sparseEpoch<T extends number | bigint>(num: Numerics<T>, state: 
   }
 
   // §3.4 active stake.
-  const activeStake = normalize(
-    num,
-    stake.map((s, i) => (active[i] && permitOld[i] ? s : num.zero)),
-  );
+  const activeStake = num.vec(n);
+  for (let i = 0; i < n; i++) if (active[i] && permitOld[i]) activeStake[i] = stake[i];
+  normalize(num, activeStake);
 
   // §3.5 weights: permit rows, self-weight (the owner keeps its own), outdated, commit-reveal, normalise.
-  let weights = loadU16(num, state, 'weights').map((row, i) => (permitOld[i] ? row : emptyRow<T>()));
-  weights = filterEntries(weights, (i, j) => i !== j || (owner !== null && i === owner && j === owner));
-  weights = filterEntries(weights, (i, j) => !(state.lastUpdate[i] <= state.blockAtRegistration[j]));
-  if (state.commitRevealEnabled) {
-    weights = filterEntries(weights, (i, j) => {
-      const cb = state.commitBlocks[i];
-      return cb === null || !(cb < state.blockAtRegistration[j]);
-    });
-  }
+  const cr = state.commitRevealEnabled;
+  const weights = filterEntries(num, matrixFromRows(num, state.weights, num.fromInt), (i, j) => {
+    if (!permitOld[i] || (i === j && i !== owner) || lastUpdate[i] <= registered[j]) return false;
+    const cb = commitBlocks[i];
+    return !(cr && cb !== null && cb < registered[j]);
+  });
   rowNormalize(num, weights);
 
   // §3.6–3.8 consensus, clipping, validator trust, ranks, incentive.
-  const preranks = matmul(num, weights, activeStake, n);
-  const kappa = num.fromU16Proportion(state.kappa);
-  const consensus = consensusSparse(num, activeStake, weights, n, kappa);
+  const preranks = matmul(num, weights, activeStake);
+  const consensus = consensusSparse(num, activeStake, weights, num.fromU16Proportion(state.kappa));
   const clipped = colClip(num, weights, consensus);
   const validatorTrust = rowSums(num, clipped);
-  const ranks = matmul(num, clipped, activeStake, n);
-  const trust = ranks.map((r, j) => num.div(r, preranks[j]));
+  const ranks = matmul(num, clipped, activeStake);
+  const trust = num.vec(n);
+  for (let j = 0; j < n; j++) trust[j] = num.div(ranks[j], preranks[j]);
   const incentive = normalize(num, ranks);
 
-  // §3.9–3.11 bonds and dividends.
-  const beta = num.fromU16Proportion(state.bondsPenalty);
-  const weightsForBonds = interpolate(num, weights, clipped, n, beta);
+  // §3.9–3.11 bonds and dividends; bonds on recently registered uids are dropped first.
+  const weightsForBonds = interpolate(num, weights, clipped, num.fromU16Proportion(state.bondsPenalty));
   const recent = lastTempoBlock(state);
-  const bondsInput = {
-    weightsForBonds,
-    activeStake,
-    incentive,
-    consensus,
-    n,
-    bonds: filterEntries(
-      state.yuma3
-        ? state.bonds.map((row) => ({ idx: row.uids.slice(), val: row.values.map((v) => num.fromU16Proportion(v)) }))
-        : loadU16(num, state, 'bonds'),
-      (_i, j) => !(recent <= state.blockAtRegistration[j]),
-    ),
-  };
+  const load = state.yuma3 ? num.fromU16Proportion : num.fromInt;
+  const bonds = filterEntries(num, matrixFromRows(num, state.bonds, load), (_i, j) => !(recent <= registered[j]));
+  const bondsInput = { weightsForBonds, bonds, activeStake, incentive, consensus };
   const alpha = num.emaAlpha(state.bondsMovingAverage);
   const { dividends, stored } = state.yuma3
     ? yuma3Bonds(num, bondsInput, alpha, state.liquidAlpha ? liquidParams(num, state) : null)

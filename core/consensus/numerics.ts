@@ -9,6 +9,12 @@ import * as fx from './fixed.js';
 
 export type NumericsName = 'float' | 'fixed';
 
+/** A vector of the epoch's numbers: a `Float64Array` for float, a plain array of bigints for fixed. */
+export interface Vec<T> {
+  readonly length: number;
+  [index: number]: T;
+}
+
 /** The raw stake of one uid, before the chain's I64F64 normalisation. */
 export type StakeSource =
   | { kind: 'total'; stake: readonly number[] }
@@ -20,6 +26,12 @@ export interface Numerics<T extends number | bigint> {
   readonly name: NumericsName;
   readonly zero: T;
   readonly one: T;
+  /** A zero-filled vector of `length`. */
+  vec(length: number): Vec<T>;
+  /** A copy of `v[from .. to)`. */
+  slice(v: Vec<T>, from: number, to: number): Vec<T>;
+  /** The first `length` values of `v`, without copying where the container allows (`v` is then shared). */
+  prefix(v: Vec<T>, length: number): Vec<T>;
   /** An integer (u16 weights and bonds are loaded as integers, then normalised). */
   fromInt(x: number): T;
   /** x / 65535 with the chain's division. */
@@ -42,7 +54,7 @@ export interface Numerics<T extends number | bigint> {
    * §3.2: stake weights (alpha + tao_weight · tao) filtered by the threshold (the owner exempt when
    * `exempt` is set) and normalised, in I64F64, then truncated to the epoch's type.
    */
-  stakeWeights(source: StakeSource, threshold: bigint, exempt: number | null): T[];
+  stakeWeights(source: StakeSource, threshold: bigint, exempt: number | null): Vec<T>;
   /** 1 − bonds_moving_average / 1e6, computed in I64F64 then truncated, as the chain does. */
   emaAlpha(bondsMovingAverage: number): T;
 }
@@ -62,6 +74,9 @@ export const floatNumerics: Numerics<number> = {
   name: 'float',
   zero: 0,
   one: 1,
+  vec: (length) => new Float64Array(length),
+  slice: (v, from, to) => (v as Float64Array).slice(from, to),
+  prefix: (v, length) => (v as Float64Array).subarray(0, length),
   fromInt: (x) => x,
   fromU16Proportion: (x) => x / 65535,
   fromNumber: (x, f32) => (f32 ? Math.fround(x) : x),
@@ -77,7 +92,7 @@ export const floatNumerics: Numerics<number> = {
     const n = source.kind === 'total' ? source.stake.length : source.alpha.length;
     const taoWeight = floatTaoWeight(source);
     const limit = Number(threshold);
-    const out = new Array<number>(n);
+    const out = new Float64Array(n);
     let sum = 0;
     for (let i = 0; i < n; i++) {
       const s = rawStake(source, i, taoWeight);
@@ -112,6 +127,12 @@ export const fixedNumerics: Numerics<bigint> = {
   name: 'fixed',
   zero: 0n,
   one: fx.ONE,
+  vec: (length) => new Array<bigint>(length).fill(0n),
+  slice: (v, from, to) => (v as bigint[]).slice(from, to),
+  prefix: (v, length) => {
+    (v as bigint[]).length = length;
+    return v;
+  },
   fromInt: (x) => fx.fromInt(x),
   fromU16Proportion: (x) => fx.u16Proportion(x),
   fromNumber: (x, f32) => (f32 ? fx.fromF32(x) : fx.fromF64(x)),

@@ -9,6 +9,7 @@ import type { ActionJson } from './input-schema.js';
 import type { SequenceStep } from './input.js';
 import { buildState, fail, stateToJson } from './input.js';
 import { runEpoch } from './epoch.js';
+import { epochOutput } from './emission.js';
 
 function uidInRange(uid: number, n: number, path: string): void {
   if (uid >= n) fail(path, `must be a uid from 0 to ${n - 1}`);
@@ -80,8 +81,9 @@ export function runSequence(initial: EpochState, steps: readonly SequenceStep[])
       else if (action.type === 'replace_neuron') replaceNeuron(state, action, path);
       else resetBonds(state, action.uid, path);
     });
-    const { output, carry } = runEpoch(state);
-    epochs.push(output);
+    const result = runEpoch(state);
+    const { carry } = result;
+    epochs.push(epochOutput(result));
     state = { ...state, bonds: carry.bonds, validatorPermits: carry.validatorPermits.slice() };
   }
   return { epochs };

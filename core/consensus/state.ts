@@ -75,8 +75,11 @@ export interface EpochOutput {
   bonds_fraction: number[][];
 }
 
+/** The per-uid results of an epoch; the dense bond matrices are built from `carry` only on demand. */
+export type EpochVectors = Omit<EpochOutput, 'bonds' | 'bonds_fraction'>;
+
 export interface EpochResult {
-  output: EpochOutput;
+  vectors: EpochVectors;
   carry: EpochCarry;
 }
 

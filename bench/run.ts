@@ -1,0 +1,17 @@
+/**
+ * `npm run bench -- <name> [args]`: the heavy measurements, kept out of `npm test`. Each prints a
+ * ratio against a baseline measured in the same process.
+ */
+import { runConsensusBench } from './consensus.js';
+
+const benches: Record<string, (args: string[]) => void | Promise<void>> = {
+  consensus: runConsensusBench,
+};
+
+const [name, ...args] = process.argv.slice(2);
+if (name === undefined || !(name in benches)) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [args]`);
+  process.exitCode = 2;
+} else {
+  await benches[name](args);
+}
