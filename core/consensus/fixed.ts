@@ -157,8 +157,11 @@ const E_I9F23 = 22802601n << 9n;
  * `substrate_fixed::transcendental::exp` for I32F32: the Taylor series 1 + x + Σ_{i=2}^{31} x^i/i!,
  * each term floored by the multiply and truncated by the divide; negative input returns 1/exp(|x|).
  * Returns `null` where the library returns `Err` (overflow).
+ *
+ * This is the straightforward BigInt transcription, kept as the oracle for {@link exp} (which must
+ * agree with it bit for bit) and used by `exp` outside its double-precision fast path.
  */
-export function exp(x: Fixed): Fixed | null {
+export function expReference(x: Fixed): Fixed | null {
   if (x === 0n) return ONE;
   if (x === ONE) return E_I9F23;
   const negative = x < 0n;
@@ -178,6 +181,64 @@ export function exp(x: Fixed): Fixed | null {
     return q > I64_MAX ? null : q;
   }
   return result;
+}
+
+/**
+ * Inputs with |x| ≤ 14 (raw ≤ 14·2^32) take the double-precision path of {@link exp}.
+ *
+ * Why the doubles are exact there. Write O = |x| raw, T_1 = O, P_i = floor(T_{i−1}·O / 2^32),
+ * T_i = floor(P_i / i) (i = 2..31), R = 2^32 + O + Σ T_i. Every T_i, P_i and partial sum of R is
+ * non-negative and non-decreasing in O (products, floors and sums of such), so the largest values
+ * over 0 ≤ O ≤ B occur at O = B; for B = 14·2^32 they are (computed in BigInt; the test
+ * "keeps every fast-path intermediate inside its exactness bound" re-checks them):
+ *   max P_i < 2^52.77 < 2^53,   R < 2^52.20 < 2^53,   P_i / i < 2^49 for every i.
+ * (The three limits are O ≈ 14.15·2^32, 14.56·2^32 and 14.03·2^32 respectively.)
+ *  - Sums and differences of integers whose exact value is < 2^53 are exact; so is a product of
+ *    integers whose exact value is < 2^53; scaling by 2^±16, 2^±32 is exact; Math.floor is exact.
+ *  - Product: with th = floor(T/2^32), tl = T − th·2^32 < 2^32, oh = floor(O/2^16) < 2^20 (O < 2^36),
+ *    ol = O − oh·2^16 < 2^16:  P = th·O + floor((tl·oh + floor(tl·ol / 2^16)) / 2^16), using
+ *    floor((a·2^16 + b)/2^32) = floor((a + floor(b/2^16))/2^16) for integers a, b ≥ 0. Here
+ *    th·O ≤ P < 2^53, tl·ol < 2^48, tl·oh + 2^32 < 2^52 + 2^32 < 2^53: all exact.
+ *  - Quotient: q = P/i has fractional part r/i with r ∈ 0..i−1. If r = 0, q is an integer < 2^53 and
+ *    the division is exact. Otherwise n + 1/i ≤ q ≤ n + 1 − 1/i (n = floor q). Round-to-nearest is
+ *    monotone and n is a double, so fl(q) ≥ n; and q < 2^49 gives ulp(q) ≤ 2^−4 < 2/31 ≤ 2/i, so
+ *    |fl(q) − q| ≤ ulp/2 < 1/i and fl(q) < n + 1. Hence Math.floor(P / i) = floor(P / i) exactly.
+ *  - No i64 overflow is possible (everything < 2^53), so the `null` branches never fire here.
+ * The final 1/R for negative input, floor(2^64 / R), is done in BigInt (one division).
+ */
+export const EXP_FAST_BOUND = 14n << FRAC;
+const TWO_POW_32 = 4294967296;
+const TWO_POW_MINUS_16 = 1 / 65536;
+const TWO_POW_MINUS_32 = 1 / 4294967296;
+const ONE_SQUARED = ONE << FRAC;
+
+/**
+ * `substrate_fixed::transcendental::exp` for I32F32, bit-exact with {@link expReference}.
+ * Returns `null` where the library returns `Err` (overflow).
+ *
+ * For |x| ≤ 14 the series runs on doubles holding the raw integers (see {@link EXP_FAST_BOUND}
+ * for why that is exact); elsewhere it falls back to the BigInt reference. Measured (Node 20,
+ * 100k random inputs): ~X× faster on [−5, 5], ~Y× on [−20, 20].
+ */
+export function exp(x: Fixed): Fixed | null {
+  if (x === 0n) return ONE;
+  if (x === ONE) return E_I9F23;
+  if (x > EXP_FAST_BOUND || x < -EXP_FAST_BOUND) return expReference(x);
+  const negative = x < 0n;
+  const o = Number(negative ? -x : x);
+  const oh = Math.floor(o * TWO_POW_MINUS_16);
+  const ol = o - oh * 65536;
+  let result = o + TWO_POW_32;
+  let term = o;
+  for (let i = 2; i < 32; i++) {
+    const th = Math.floor(term * TWO_POW_MINUS_32);
+    const tl = term - th * TWO_POW_32;
+    const p = th * o + Math.floor((tl * oh + Math.floor(tl * ol * TWO_POW_MINUS_16)) * TWO_POW_MINUS_16);
+    term = Math.floor(p / i);
+    if (term === 0) break; // every later term is floor(0 · O / 2^32) / i = 0 too
+    result += term;
+  }
+  return negative ? ONE_SQUARED / BigInt(result) : BigInt(result);
 }
 
 const TWENTY = 20n << FRAC;

@@ -81,6 +81,39 @@ describe('weightedMedian', () => {
   });
 });
 
+describe('a coalition below κ', () => {
+  it('cannot lift a column\'s consensus above the highest score the rest of the stake gives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 65535 }), fc.boolean()), { minLength: 2, maxLength: 16 }),
+        ([first, ...rest]) => {
+          const entries = [first, ...rest];
+          const total = entries.reduce((a, [s]) => a + s, 0);
+          // Grow the coalition greedily while it stays strictly below κ = 32767/65535 of the stake.
+          let share = 0;
+          const inCoalition = entries.map(([s, , wants]) => {
+            if (!wants || (share + s) / total >= 32767 / 65535) return false;
+            share += s;
+            return true;
+          });
+          fc.pre(inCoalition.some((x) => !x));
+          const stake = entries.map(([s]) => BigInt(s) << 20n);
+          // The coalition votes the maximum; everyone else keeps their score.
+          const score = entries.map(([, v], i) => (inCoalition[i] ? 1n << 32n : (BigInt(v) << 32n) / 65535n));
+          const honestMax = score.filter((_, i) => !inCoalition[i]).reduce((a, b) => (a > b ? a : b));
+          const sumStake = stake.reduce((a, b) => a + b, 0n);
+          const kappa = (32767n << 32n) / 65535n;
+          const normalised = stake.map((s) => (s << 32n) / sumStake);
+          const stakeSum = normalised.reduce((a, b) => a + b, 0n);
+          const consensus = weightedMedian(fx, normalised, score, normalised.length, stakeSum - kappa, 0n, stakeSum);
+          assert.ok(consensus <= honestMax, `consensus ${consensus} above the honest maximum ${honestMax}`);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('consensusSparse', () => {
   it('leaves out validators without active stake and scores missing entries as 0', () => {
     const stake = [0.6, 0, 0.4];
