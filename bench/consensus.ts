@@ -1,9 +1,12 @@
 /**
- * `npm run bench -- consensus`: time per epoch at 64 to 4096 uids, 64 validators with weights and
- * bonds on every uid (the dense worst case of a real subnet), Yuma3 with liquid alpha (the default
- * of new subnets) and original Yuma. Sparse float64 is the baseline; fixed point and the dense
- * variant are printed as ratios against it, measured in the same process.
+ * `npm run bench -- consensus [sizes…]`: time per epoch at 64 to 4096 uids, 64 validators with
+ * weights and bonds on every uid (the densest a real subnet gets), in Yuma3 with liquid alpha (the
+ * default of new subnets) and in original Yuma. Sparse float64 is the baseline; fixed point and the
+ * dense variant are printed as ratios against it. Each measurement runs in a child process of its
+ * own, so that one numerics' JIT state never slows another's, as in a real validator which uses one.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { buildState } from '../core/consensus/input.js';
 import { runEpoch } from '../core/consensus/epoch.js';
 import type { EpochState } from '../core/consensus/state.js';
@@ -44,25 +47,42 @@ export function benchState(n: number, validators: number, yuma3: boolean, seed =
   );
 }
 
+interface Case {
+  n: number;
+  yuma3: boolean;
+  numerics: 'float' | 'fixed';
+  variant: 'sparse' | 'dense';
+}
+
+/** Runs in the child: times one case and prints the median in ms. */
+export function measureCase(c: Case): number {
+  const state: EpochState = { ...benchState(c.n, 64, c.yuma3), numerics: c.numerics, variant: c.variant };
+  const slow = c.numerics === 'fixed' || c.variant === 'dense';
+  return time(() => runEpoch(state), slow ? 4000 : 2000, slow ? 1 : 5, slow ? 30 : 500).medianMs;
+}
+
+function measureInChild(c: Case): number {
+  const script = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, [script, JSON.stringify(c)], { encoding: 'utf8' });
+  return Number(out.trim());
+}
+
 export function runConsensusBench(args: string[]): void {
   const sizes = args.length > 0 ? args.map(Number) : [64, 256, 1024, 4096];
+  console.log(`node ${process.version}, one core per measurement, median of repeated epochs after a warm-up`);
   for (const yuma3 of [true, false]) {
-    console.log(`\nconsensus: one epoch, 64 validators weighting every uid, ${yuma3 ? 'Yuma3 + liquid alpha' : 'original Yuma'} (median ms)`);
+    console.log(`\nconsensus: one epoch, 64 validators weighting every uid, ${yuma3 ? 'Yuma3 + liquid alpha' : 'original Yuma'} (ms)`);
     const rows: string[][] = [];
     for (const n of sizes) {
-      const state = benchState(n, 64, yuma3);
-      const float = time(() => runEpoch({ ...state, numerics: 'float' }));
-      const fixed = time(() => runEpoch({ ...state, numerics: 'fixed' }), 3000, 1, 20);
-      const dense = time(() => runEpoch({ ...state, numerics: 'float', variant: 'dense' }), 3000, 1, 50);
-      rows.push([
-        String(n),
-        formatMs(float.medianMs),
-        formatMs(fixed.medianMs),
-        formatMs(dense.medianMs),
-        `${(fixed.medianMs / float.medianMs).toFixed(1)}×`,
-        `${(dense.medianMs / float.medianMs).toFixed(1)}×`,
-      ]);
+      const float = measureInChild({ n, yuma3, numerics: 'float', variant: 'sparse' });
+      const fixed = measureInChild({ n, yuma3, numerics: 'fixed', variant: 'sparse' });
+      const dense = measureInChild({ n, yuma3, numerics: 'float', variant: 'dense' });
+      rows.push([String(n), formatMs(float), formatMs(fixed), formatMs(dense), `${(fixed / float).toFixed(1)}×`, `${(dense / float).toFixed(1)}×`]);
     }
     printTable(['uids', 'sparse float', 'sparse fixed', 'dense float', 'fixed/float', 'dense/float'], rows);
   }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
+  console.log(measureCase(JSON.parse(process.argv[2]) as Case));
 }

@@ -60,20 +60,25 @@ export function finishEpoch<T extends number | bigint>(
     combinedNorm = num.slice(fallback, 0, n);
   }
 
+  // The stored u16 values are computed here; the row objects only when someone reads them.
   const stored = core.storedBonds;
-  const bonds: U16Row[] = core.permitNew.map((permitted, i) => {
-    if (permitted) {
-      const uids: number[] = [];
-      const values: number[] = [];
-      for (let e = stored.start[i]; e < stored.start[i + 1]; e++) {
-        uids.push(stored.col[e]);
-        values.push(num.toU16(stored.val[e]));
-      }
-      return { uids, values };
+  const storedU16 = new Uint16Array(stored.col.length);
+  for (let e = 0; e < storedU16.length; e++) storedU16[e] = num.toU16(stored.val[e]);
+  const bondRow = (i: number): U16Row => {
+    if (core.permitNew[i]) {
+      return { uids: Array.from(stored.col.subarray(stored.start[i], stored.start[i + 1])), values: Array.from(storedU16.subarray(stored.start[i], stored.start[i + 1])) };
     }
     if (core.permitOld[i]) return { uids: [], values: [] };
     return { uids: state.bonds[i].uids.slice(), values: state.bonds[i].values.slice() };
-  });
+  };
+  let bonds: U16Row[] | undefined;
+  const carry = {
+    validatorPermits: core.permitNew,
+    get bonds(): U16Row[] {
+      bonds ??= core.permitNew.map((_, i) => bondRow(i));
+      return bonds;
+    },
+  };
 
   const map = <R>(xs: Vec<T>, f: (x: T) => R): R[] => Array.from({ length: xs.length }, (_, i) => f(xs[i]));
   const frac = (xs: Vec<T>) => map(xs, num.toNumber);
@@ -104,7 +109,7 @@ export function finishEpoch<T extends number | bigint>(
     validator_emission: rao(validator),
     emission: rao(combinedNorm),
   };
-  return { vectors, carry: { bonds, validatorPermits: core.permitNew } };
+  return { vectors, carry };
 }
 
 /** The full JSON output of an epoch (spec §11): the vectors plus the stored bonds as dense n × n rows. */

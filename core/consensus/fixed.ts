@@ -218,7 +218,8 @@ const ONE_SQUARED = ONE << FRAC;
  *
  * For |x| ≤ 14 the series runs on doubles holding the raw integers (see {@link EXP_FAST_BOUND}
  * for why that is exact); elsewhere it falls back to the BigInt reference. Measured (Node 20,
- * 100k random inputs): ~X× faster on [−5, 5], ~Y× on [−20, 20].
+ * 100k random inputs vs expReference): 7–10× faster on [−5, 5] (≈0.35 µs vs 2.3–4 µs a call),
+ * 2.3–2.5× on [−20, 20] (where the 30 % of inputs beyond ±14 still pay the BigInt price).
  */
 export function exp(x: Fixed): Fixed | null {
   if (x === 0n) return ONE;

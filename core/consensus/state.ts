@@ -85,7 +85,7 @@ export interface EpochResult {
 
 /** What an epoch writes back that the next epoch reads: the bond rows and the new permits. */
 export interface EpochCarry {
-  bonds: U16Row[];
+  readonly bonds: U16Row[];
   validatorPermits: boolean[];
 }
 
