@@ -94,7 +94,7 @@ function liquidEma<T extends number | bigint>(num: Numerics<T>, input: BondsInpu
   const decayedStamp = new Int32Array(n);
   const start = new Int32Array(n + 1);
   const col = new Int32Array(wb.col.length);
-  const val = num.vec(wb.col.length);
+  const val = num.buffer(wb.col.length);
   let size = 0;
   const alpha = (j: number, stamp: number): T => {
     if (alphaStamp[j] !== stamp) {

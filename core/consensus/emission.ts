@@ -83,7 +83,7 @@ export function finishEpoch<T extends number | bigint>(
   const map = <R>(xs: Vec<T>, f: (x: T) => R): R[] => Array.from({ length: xs.length }, (_, i) => f(xs[i]));
   const frac = (xs: Vec<T>) => map(xs, num.toNumber);
   const u16 = (xs: Vec<T>) => map(xs, num.toU16);
-  const rao = (xs: Vec<T>) => map(xs, (x) => Number(num.timesRao(x, state.raoEmission)));
+  const rao = (xs: Vec<T>) => map(xs, (x) => num.timesRao(x, state.raoEmission));
   const vectors: EpochVectors = {
     active: core.active,
     stake: frac(core.stake),

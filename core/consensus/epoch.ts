@@ -10,7 +10,7 @@
  */
 import type { Numerics } from './numerics.js';
 import { fixedNumerics, floatNumerics } from './numerics.js';
-import { colClip, filterEntries, interpolate, matmul, matrixFromRows, normalize, rowNormalize, rowSums } from './sparse.js';
+import { colClip, interpolate, matmul, matrixFromRows, normalize, rowNormalize, rowSums } from './sparse.js';
 import { consensusSparse } from './median.js';
 import { liquidParams, originalBonds, yuma3Bonds } from './bonds.js';
 import type { EpochResult, EpochState } from './state.js';
@@ -48,7 +48,7 @@ export function sparseEpoch<T extends number | bigint>(num: Numerics<T>, state: 
 
   // §3.5 weights: permit rows, self-weight (the owner keeps its own), outdated, commit-reveal, normalise.
   const cr = state.commitRevealEnabled;
-  const weights = filterEntries(num, matrixFromRows(num, state.weights, num.fromInt), (i, j) => {
+  const weights = matrixFromRows(num, state.weights, num.fromInt, (i, j) => {
     if (!permitOld[i] || (i === j && i !== owner) || lastUpdate[i] <= registered[j]) return false;
     const cb = commitBlocks[i];
     return !(cr && cb !== null && cb < registered[j]);
@@ -69,7 +69,7 @@ export function sparseEpoch<T extends number | bigint>(num: Numerics<T>, state: 
   const weightsForBonds = interpolate(num, weights, clipped, num.fromU16Proportion(state.bondsPenalty));
   const recent = lastTempoBlock(state);
   const load = state.yuma3 ? num.fromU16Proportion : num.fromInt;
-  const bonds = filterEntries(num, matrixFromRows(num, state.bonds, load), (_i, j) => !(recent <= registered[j]));
+  const bonds = matrixFromRows(num, state.bonds, load, (_i, j) => !(recent <= registered[j]));
   const bondsInput = { weightsForBonds, bonds, activeStake, incentive, consensus };
   const alpha = num.emaAlpha(state.bondsMovingAverage);
   const { dividends, stored } = state.yuma3

@@ -28,6 +28,8 @@ export interface Numerics<T extends number | bigint> {
   readonly one: T;
   /** A zero-filled vector of `length`. */
   vec(length: number): Vec<T>;
+  /** Room for up to `capacity` values, written in order from index 0 before any is read. */
+  buffer(capacity: number): Vec<T>;
   /** A copy of `v[from .. to)`. */
   slice(v: Vec<T>, from: number, to: number): Vec<T>;
   /** The first `length` values of `v`, without copying where the container allows (`v` is then shared). */
@@ -48,8 +50,8 @@ export interface Numerics<T extends number | bigint> {
   toNumber(x: T): number;
   /** `fixed_proportion_to_u16`: floor(x · 65535), clamped. */
   toU16(x: T): number;
-  /** floor(x · E) in rao. */
-  timesRao(x: T, rao: bigint): bigint;
+  /** floor(x · E) in rao; E is at most 2^53 − 1 (checked at the input), so the result is exact as a number. */
+  timesRao(x: T, rao: bigint): number;
   /**
    * §3.2: stake weights (alpha + tao_weight · tao) filtered by the threshold (the owner exempt when
    * `exempt` is set) and normalised, in I64F64, then truncated to the epoch's type.
@@ -75,6 +77,7 @@ export const floatNumerics: Numerics<number> = {
   zero: 0,
   one: 1,
   vec: (length) => new Float64Array(length),
+  buffer: (capacity) => new Float64Array(capacity),
   slice: (v, from, to) => (v as Float64Array).slice(from, to),
   prefix: (v, length) => (v as Float64Array).subarray(0, length),
   fromInt: (x) => x,
@@ -87,7 +90,7 @@ export const floatNumerics: Numerics<number> = {
   expSafe: (x) => Math.exp(Math.min(20, Math.max(-20, x))),
   toNumber: (x) => x,
   toU16: (x) => Math.min(65535, Math.max(0, Math.floor(x * 65535))),
-  timesRao: (x, rao) => (x <= 0 ? 0n : BigInt(Math.floor(x * Number(rao)))),
+  timesRao: (x, rao) => (x <= 0 ? 0 : Math.floor(x * Number(rao))),
   stakeWeights(source, threshold, exempt) {
     const n = source.kind === 'total' ? source.stake.length : source.alpha.length;
     const taoWeight = floatTaoWeight(source);
@@ -128,6 +131,8 @@ export const fixedNumerics: Numerics<bigint> = {
   zero: 0n,
   one: fx.ONE,
   vec: (length) => new Array<bigint>(length).fill(0n),
+  // Unfilled: every slot is written before it is read, so nothing is filled only to be overwritten.
+  buffer: (capacity) => new Array<bigint>(capacity),
   slice: (v, from, to) => (v as bigint[]).slice(from, to),
   prefix: (v, length) => {
     (v as bigint[]).length = length;
@@ -143,7 +148,7 @@ export const fixedNumerics: Numerics<bigint> = {
   expSafe: fx.expSafe,
   toNumber: fx.toNumber,
   toU16: fx.proportionToU16,
-  timesRao: fx.timesRao,
+  timesRao: (x, rao) => Number(fx.timesRao(x, rao)),
   stakeWeights(source, threshold, exempt) {
     const n = source.kind === 'total' ? source.stake.length : source.alpha.length;
     const taoWeight = fixedTaoWeight(source);

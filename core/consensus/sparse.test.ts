@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { colClip, ema, filterEntries, interpolate, matrixFromRows } from './sparse.js';
+import { colClip, ema, interpolate, matrixFromRows } from './sparse.js';
 import { fixedNumerics as fx, floatNumerics } from './numerics.js';
 import type { Matrix } from './sparse.js';
 
@@ -47,12 +47,12 @@ describe('colClip', () => {
   });
 });
 
-describe('filterEntries, interpolate and ema', () => {
+describe('matrixFromRows, interpolate and ema', () => {
   const rows = [{ uids: [2, 0], values: [4, 0] }, { uids: [1], values: [2] }, { uids: [], values: [] }];
   const m = matrixFromRows(floatNumerics, rows, (v) => v);
 
   it('keeps the stored order and explicit zeros when filtering', () => {
-    const kept = filterEntries(floatNumerics, m, (_i, j) => j !== 1);
+    const kept = matrixFromRows(floatNumerics, rows, (v) => v, (_i, j) => j !== 1);
     assert.deepEqual(entries(kept, 0), [[2, 4], [0, 0]]);
     assert.deepEqual(entries(kept, 1), []);
   });

@@ -16,27 +16,6 @@ export interface Matrix<T> {
 
 type Num<T extends number | bigint> = Numerics<T>;
 
-/** Builds a matrix from rows of (column, value) pairs, converting each value with `load`. */
-export function matrixFromRows<T extends number | bigint>(
-  num: Num<T>,
-  rows: readonly { uids: readonly number[]; values: readonly number[] }[],
-  load: (value: number) => T,
-): Matrix<T> {
-  const n = rows.length;
-  const start = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) start[i + 1] = start[i] + rows[i].uids.length;
-  const col = new Int32Array(start[n]);
-  const val = num.vec(start[n]);
-  for (let i = 0; i < n; i++) {
-    const { uids, values } = rows[i];
-    for (let k = 0, e = start[i]; k < uids.length; k++, e++) {
-      col[e] = uids[k];
-      val[e] = load(values[k]);
-    }
-  }
-  return { n, start, col, val };
-}
-
 /** A matrix built row by row into buffers of a known maximum size. */
 class MatrixBuilder<T extends number | bigint> {
   readonly start: Int32Array;
@@ -52,7 +31,7 @@ class MatrixBuilder<T extends number | bigint> {
   ) {
     this.start = new Int32Array(n + 1);
     this.col = new Int32Array(capacity);
-    this.val = num.vec(capacity);
+    this.val = num.buffer(capacity);
   }
 
   push(j: number, v: T): void {
@@ -70,6 +49,27 @@ class MatrixBuilder<T extends number | bigint> {
   }
 }
 
+/**
+ * Builds a matrix from rows of (column, value) pairs, converting each value with `load` and keeping
+ * only the entries for which `keep(i, j)` holds (all when it is omitted).
+ */
+export function matrixFromRows<T extends number | bigint>(
+  num: Num<T>,
+  rows: readonly { uids: readonly number[]; values: readonly number[] }[],
+  load: (value: number) => T,
+  keep?: (i: number, j: number) => boolean,
+): Matrix<T> {
+  let capacity = 0;
+  for (const row of rows) capacity += row.uids.length;
+  const out = new MatrixBuilder(num, rows.length, capacity);
+  for (let i = 0; i < rows.length; i++) {
+    const { uids, values } = rows[i];
+    for (let k = 0; k < uids.length; k++) if (keep === undefined || keep(i, uids[k])) out.push(uids[k], load(values[k]));
+    out.endRow();
+  }
+  return out.build();
+}
+
 export function sum<T extends number | bigint>(num: Num<T>, xs: Vec<T>, from = 0, to = xs.length): T {
   let s = num.zero;
   for (let i = from; i < to; i++) s = num.add(s, xs[i]);
@@ -82,16 +82,6 @@ export function normalize<T extends number | bigint>(num: Num<T>, xs: Vec<T>): V
   if (s === num.zero) return xs;
   for (let i = 0; i < xs.length; i++) xs[i] = num.div(xs[i], s);
   return xs;
-}
-
-/** Keeps the entries for which `keep(i, j)` holds. */
-export function filterEntries<T extends number | bigint>(num: Num<T>, m: Matrix<T>, keep: (i: number, j: number) => boolean): Matrix<T> {
-  const out = new MatrixBuilder(num, m.n, m.col.length);
-  for (let i = 0; i < m.n; i++) {
-    for (let e = m.start[i]; e < m.start[i + 1]; e++) if (keep(i, m.col[e])) out.push(m.col[e], m.val[e]);
-    out.endRow();
-  }
-  return out.build();
 }
 
 /** `inplace_row_normalize_sparse`: rows with a positive sum are divided by it. */
