@@ -28,6 +28,13 @@ export function benchState(n: number, validators: number, yuma3: boolean, seed =
   const rnd = random(seed + n);
   const v = Math.min(validators, n);
   const row = () => Array.from({ length: n }, (_, j) => [j, 1 + Math.floor(rnd() * 65535)]);
+  const weights = Array.from({ length: n }, (_, i) => (i < v ? row() : []));
+  // Yuma3 stores each bond as an EMA of the validator's own normalised weight, so in a steady state a
+  // bond is about that weight; original Yuma stores column-max-upscaled bonds, any u16.
+  const yuma3Bond = (r: number[][]) => {
+    const total = r.reduce((acc, [, w]) => acc + w, 0);
+    return r.map(([j, w]) => [j, Math.floor((w / total) * 65535 * (0.8 + 0.4 * rnd()))]);
+  };
   return buildState(
     {
       n,
@@ -38,8 +45,8 @@ export function benchState(n: number, validators: number, yuma3: boolean, seed =
       tempo: 360,
       last_update: Array.from({ length: n }, (_, i) => (i < v ? 9_990 : 1)),
       block_at_registration: new Array(n).fill(0),
-      weights: Array.from({ length: n }, (_, i) => (i < v ? row() : [])),
-      bonds: Array.from({ length: n }, (_, i) => (i < v ? row() : [])),
+      weights,
+      bonds: weights.map((r) => (r.length === 0 ? [] : yuma3 ? yuma3Bond(r) : row())),
       yuma3,
       liquid_alpha: yuma3,
     },

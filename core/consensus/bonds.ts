@@ -41,21 +41,37 @@ export function originalBonds<T extends number | bigint>(num: Numerics<T>, input
   return { dividends, stored: emaBonds };
 }
 
-/** `alpha_sigmoid` (§3.11.2): a per-entry α that is high for buying ahead of consensus. */
-function sigmoidAlpha<T extends number | bigint>(
-  num: Numerics<T>,
-  consensus: T,
-  weight: T,
-  bond: T,
-  liquid: LiquidAlpha<T>,
-  half: T,
-  slope: T,
-): T {
-  const raw = weight >= bond ? num.sub(weight, consensus) : num.sub(bond, weight);
-  const diff = raw > num.one ? num.one : raw < num.zero ? num.zero : raw;
-  const sigmoid = num.div(num.one, num.add(num.one, num.expSafe(num.mul(slope, num.sub(diff, half)))));
-  const a = num.add(liquid.low, num.mul(sigmoid, num.sub(liquid.high, liquid.low)));
-  return a > liquid.high ? liquid.high : a < liquid.low ? liquid.low : a;
+interface SigmoidParams<T> {
+  low: T;
+  high: T;
+  range: T;
+  half: T;
+  slope: T;
+  atZero: T;
+  atOne: T;
+}
+
+/** `alpha_sigmoid` (§3.11.2): a per-entry α, high for buying ahead of consensus, from the clamped difference. */
+function sigmoidAlpha<T extends number | bigint>(num: Numerics<T>, p: SigmoidParams<T>, diff: T): T {
+  const sigmoid = num.div(num.one, num.add(num.one, num.expSafe(num.mul(p.slope, num.sub(diff, p.half)))));
+  const a = num.add(p.low, num.mul(sigmoid, p.range));
+  return a > p.high ? p.high : a < p.low ? p.low : a;
+}
+
+/** The constants of `alpha_sigmoid`, with its value at the two clamped ends computed once per epoch. */
+function sigmoidParams<T extends number | bigint>(num: Numerics<T>, liquid: LiquidAlpha<T>): SigmoidParams<T> {
+  const p: SigmoidParams<T> = {
+    low: liquid.low,
+    high: liquid.high,
+    range: num.sub(liquid.high, liquid.low),
+    half: num.div(num.one, num.fromInt(2)),
+    slope: num.div(liquid.steepness, num.fromInt(-100)),
+    atZero: num.zero,
+    atOne: num.zero,
+  };
+  p.atZero = sigmoidAlpha(num, p, num.zero);
+  p.atOne = sigmoidAlpha(num, p, num.one);
+  return p;
 }
 
 /**
@@ -81,8 +97,7 @@ function scanRow<T>(m: Matrix<T>, i: number, seenAt: Int32Array, seen: Vec<T>, s
 function liquidEma<T extends number | bigint>(num: Numerics<T>, input: BondsInput<T>, liquid: LiquidAlpha<T>): Matrix<T> {
   const { weightsForBonds: wb, bonds, consensus } = input;
   const { n } = wb;
-  const half = num.div(num.one, num.fromInt(2));
-  const slope = num.div(liquid.steepness, num.fromInt(-100));
+  const sigmoid = sigmoidParams(num, liquid);
   // Per-column scratch, valid where its stamp equals the row's, so each row costs its own entries.
   const weightAt = num.vec(n);
   const bondAt = num.vec(n);
@@ -100,7 +115,10 @@ function liquidEma<T extends number | bigint>(num: Numerics<T>, input: BondsInpu
     if (alphaStamp[j] !== stamp) {
       const w = weightStamp[j] === stamp ? weightAt[j] : num.zero;
       const b = bondStamp[j] === stamp ? bondAt[j] : num.zero;
-      alphaAt[j] = sigmoidAlpha(num, consensus[j], w, b, liquid, half, slope);
+      const raw = w >= b ? num.sub(w, consensus[j]) : num.sub(b, w);
+      // A weight at or below consensus (the commonest case once weights are clipped) clamps to 0.
+      alphaAt[j] =
+        raw <= num.zero ? sigmoid.atZero : raw >= num.one ? sigmoid.atOne : sigmoidAlpha(num, sigmoid, raw);
       alphaStamp[j] = stamp;
     }
     return alphaAt[j];

@@ -130,14 +130,12 @@ export const fixedNumerics: Numerics<bigint> = {
   name: 'fixed',
   zero: 0n,
   one: fx.ONE,
-  vec: (length) => new Array<bigint>(length).fill(0n),
-  // Unfilled: every slot is written before it is read, so nothing is filled only to be overwritten.
-  buffer: (capacity) => new Array<bigint>(capacity),
-  slice: (v, from, to) => (v as bigint[]).slice(from, to),
-  prefix: (v, length) => {
-    (v as bigint[]).length = length;
-    return v;
-  },
+  // I32F32 raw values always fit in i64 (every operation saturates), so a BigInt64Array holds them
+  // unboxed: no pointers for the garbage collector to trace, and no holes.
+  vec: (length) => new BigInt64Array(length),
+  buffer: (capacity) => new BigInt64Array(capacity),
+  slice: (v, from, to) => (v as BigInt64Array).slice(from, to),
+  prefix: (v, length) => (v as BigInt64Array).subarray(0, length),
   fromInt: (x) => fx.fromInt(x),
   fromU16Proportion: (x) => fx.u16Proportion(x),
   fromNumber: (x, f32) => (f32 ? fx.fromF32(x) : fx.fromF64(x)),
