@@ -48,6 +48,63 @@ export const errorCatalogue = {
     'user',
     (d) => `weights cannot be converted: ${d.problem}`,
   ),
+  PROCTOR_ERR_PLUGIN_NOT_FOUND: entry<{ name: string; suggestion: string | null; known: string[] }>(
+    'user',
+    (d) => `no plugin "${d.name}"${d.suggestion ? `: did you mean "${d.suggestion}"?` : ''} (built in: ${d.known.join(', ')}; or give a path or a package name)`,
+  ),
+  PROCTOR_ERR_PLUGIN_LOAD: entry<{ specifier: string; detail: string }>('user', (d) => `cannot load plugin ${d.specifier}: ${d.detail}`),
+  PROCTOR_ERR_PLUGIN_INVALID: entry<{ plugin: string; path: string; problem: string }>(
+    'user',
+    (d) => `plugin ${d.plugin}: ${d.path} ${d.problem}`,
+  ),
+  PROCTOR_ERR_PLUGIN_ENGINE_RANGE: entry<{ plugin: string; range: string; engine: string }>(
+    'user',
+    (d) => `plugin ${d.plugin} needs engine ${d.range}, this is Proctor ${d.engine}`,
+  ),
+  PROCTOR_ERR_PLUGIN_EVALUATOR_UNKNOWN: entry<{ plugin: string; evaluator: string; suggestion: string | null }>(
+    'user',
+    (d) => `plugin ${d.plugin} names evaluator "${d.evaluator}", which is not registered${d.suggestion ? `: did you mean "${d.suggestion}"?` : ''}`,
+  ),
+  PROCTOR_ERR_PLUGIN_WEIGHTS: entry<{ plugin: string; problem: string }>('user', (d) => `plugin ${d.plugin}: evaluator weights ${d.problem}`),
+  PROCTOR_ERR_PLUGIN_EXISTS: entry<{ path: string }>('user', (d) => `${d.path} already exists; choose another name or folder`),
+  PROCTOR_ERR_PLUGIN_CHECK_FAILED: entry<{ plugin: string; problem: string }>('user', (d) => `plugin ${d.plugin} failed its check: ${d.problem}`),
+  PROCTOR_ERR_EVALUATOR_INVALID: entry<{ module: string; problem: string }>('user', (d) => `evaluator ${d.module}: ${d.problem}`),
+  PROCTOR_ERR_EVALUATOR_FAILED: entry<{ evaluator: string; detail: string }>('user', (d) => `evaluator ${d.evaluator} threw: ${d.detail}`),
+  PROCTOR_ERR_EVALUATOR_TIMEOUT: entry<{ evaluator: string; timeoutMs: number }>(
+    'user',
+    (d) => `evaluator ${d.evaluator} took longer than ${d.timeoutMs} ms; its worker was replaced`,
+  ),
+  PROCTOR_ERR_EVALUATOR_WORKER_EXIT: entry<{ evaluator: string; detail: string }>(
+    'user',
+    (d) => `evaluator ${d.evaluator} ended its worker (${d.detail}); the worker was replaced`,
+  ),
+  PROCTOR_ERR_EVALUATOR_INPUT_MISSING: entry<{ evaluator: string; input: string }>(
+    'user',
+    (d) => `evaluator ${d.evaluator} needs "${d.input}", which the sample lacks`,
+  ),
+  PROCTOR_ERR_EVALUATOR_SETUP: entry<{ evaluator: string; detail: string }>(
+    'user',
+    (d) => `evaluator ${d.evaluator} failed its setup and is disabled for this run: ${d.detail}`,
+  ),
+  PROCTOR_ERR_EVALUATOR_OUT_OF_RANGE: entry<{ evaluator: string; value: number; range: readonly [number, number] }>(
+    'user',
+    (d) => `evaluator ${d.evaluator} returned ${d.value}, outside its declared range [${d.range[0]}, ${d.range[1]}]`,
+  ),
+  PROCTOR_ERR_STORE_OPEN: entry<{ path: string; detail: string }>('user', (d) => `cannot open the database ${d.path}: ${d.detail}`),
+  PROCTOR_ERR_STORE_SCHEMA: entry<{ path: string; found: number; supported: number }>(
+    'user',
+    (d) => `${d.path} has schema version ${d.found}, newer than this Proctor supports (${d.supported}); upgrade Proctor`,
+  ),
+  PROCTOR_ERR_AUDIT_NO_DB: entry<{ path: string }>('user', (d) => `no database at ${d.path}; run \`validator run\` first or pass --db`),
+  PROCTOR_ERR_AUDIT_WRITE_REFUSED: entry<{ sql: string }>(
+    'user',
+    (d) => `audit queries are read-only; refused: ${d.sql.length > 120 ? `${d.sql.slice(0, 117)}...` : d.sql}`,
+  ),
+  PROCTOR_ERR_AUDIT_SQL: entry<{ detail: string }>('user', (d) => `the query failed: ${d.detail}`),
+  PROCTOR_ERR_KEY_INVALID: entry<{ what: string; problem: string }>('user', (d) => `${d.what}: ${d.problem}`),
+  PROCTOR_ERR_MINERS_FILE: entry<{ path: string; problem: string }>('user', (d) => `--miners ${d.path}: ${d.problem}`),
+  PROCTOR_ERR_RUN_OPTIONS: entry<{ option: string; problem: string }>('user', (d) => `${d.option} ${d.problem}`),
+  PROCTOR_ERR_MINER_LISTEN: entry<{ port: number; detail: string }>('user', (d) => `cannot listen on 127.0.0.1:${d.port}: ${d.detail}`),
   PROCTOR_ERR_INTERNAL_UNEXPECTED: entry<{ detail: string }>('internal', (d) => `internal error: ${d.detail}`),
 } as const;
 

@@ -1,0 +1,192 @@
+/**
+ * The plugin API: what a subnet author writes. A plugin is configuration plus a few functions
+ * (`definePlugin`); an evaluator is one object that scores one (task, response) pair
+ * (`defineEvaluator`); a detector sees every response to a task at once (`defineDetector`).
+ * The engine finds them through the registry and `--plugins`; it never imports one by name.
+ *
+ * Everything that crosses the worker boundary is plain JSON data.
+ */
+import type { z } from 'zod';
+
+/** JSON values, the only data that crosses the worker and storage boundaries. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A task as a miner sees it: nothing of the hidden answer. */
+export interface PublicTask {
+  /** Unique within the round: `<round>-<plugin>-<index>`. */
+  id: string;
+  /** The generator family (`arithmetic`, `date`, …). */
+  kind: string;
+  /** The instruction, in plain text. */
+  prompt: string;
+  /** Structured inputs, if the family has any (a document, an image, …). */
+  payload: Json;
+}
+
+/** A task as the validator holds it: the public part, and what only the validator knows. */
+export interface Task extends PublicTask {
+  /** The hidden ground truth (or reference) the evaluators compare with. */
+  answer: Json;
+  /** Family-specific facts an evaluator may use (tolerance, answer type, …). */
+  meta: { [key: string]: Json };
+}
+
+/** What a task generator receives: everything it needs to be deterministic, nothing more. */
+export interface TaskContext {
+  /** The round's secret seed, hex. The same seed gives the same tasks. */
+  seed: string;
+  /** How many tasks to draw. */
+  count: number;
+  /** The round number, for ids. */
+  round: number;
+}
+
+/** One sample an evaluator scores: the task (with its hidden answer) and the miner's parsed response. */
+export interface Sample {
+  task: Task;
+  /** The response body after the plugin's response schema accepted it. */
+  response: Json;
+}
+
+/** An evaluator's verdict on one sample: a value in its declared range, and why. */
+export interface Verdict {
+  value: number;
+  details?: { [key: string]: Json };
+}
+
+/** Passed to every evaluator call; `options` are the validated, defaulted options. */
+export interface EvaluatorContext<O> {
+  readonly options: Readonly<O>;
+  /** Diagnostics, tagged with the evaluator's name and version. Never stdout. */
+  readonly log: (message: string) => void;
+}
+
+export interface EvaluatorDefinition<O = Record<string, Json>, S = unknown> {
+  /** = folder = registry key = README title. */
+  name: string;
+  /** Bump whenever the same input could score differently; stored with every score. */
+  version: string;
+  /** What the sample must carry; the engine records an error instead of calling `score` without it. */
+  inputs: readonly ('response' | 'answer' | 'prompt')[];
+  output: { range: readonly [number, number]; higherIsBetter: boolean };
+  options?: { schema: z.ZodType<O>; defaults: O };
+  /** Once per worker and options: load models, build tables. Its result is passed to `score`. */
+  setup?: (ctx: EvaluatorContext<O>) => S | Promise<S>;
+  /** Pure given (sample, state, options): the same input gives the same verdict. */
+  score: (ctx: EvaluatorContext<O>, sample: Sample, state: S) => number | Verdict | Promise<number | Verdict>;
+}
+
+/**
+ * Declares an evaluator. The module that defines it must export it as `default` and do no work at
+ * import time: workers import it by path.
+ *
+ * @example
+ * ```ts
+ * export default defineEvaluator({
+ *   name: 'exact-match', version: '1.0.0', inputs: ['response', 'answer'],
+ *   output: { range: [0, 1], higherIsBetter: true },
+ *   score: (_ctx, { task, response }) => (JSON.stringify(task.answer) === JSON.stringify(response) ? 1 : 0),
+ * });
+ * ```
+ */
+export function defineEvaluator<O = Record<string, Json>, S = unknown>(definition: EvaluatorDefinition<O, S>): EvaluatorDefinition<O, S> {
+  return Object.freeze(definition);
+}
+
+/** One response as a detector sees it, with the facts that decide priority between copies. */
+export interface ResponseView {
+  uid: number;
+  hotkey: string;
+  /** Milliseconds since the round started when the response arrived. */
+  receivedAtMs: number;
+  latencyMs: number;
+  response: Json;
+}
+
+/** A detector's finding: who, why (machine-readable), and the multiplicative penalty in [0, 1]. */
+export interface Finding {
+  uids: number[];
+  evidence: { [key: string]: Json };
+  /** Multiplies each named uid's score for this task; 1 = no penalty, 0 = no credit. */
+  penalty: number;
+}
+
+export interface DetectorContext {
+  round: number;
+  readonly log: (message: string) => void;
+}
+
+export interface DetectorDefinition {
+  name: string;
+  version: string;
+  inspect: (ctx: DetectorContext, task: Task, responses: readonly ResponseView[]) => Finding[];
+}
+
+/**
+ * Declares a detector, which sees every valid response to one task at once.
+ *
+ * @example
+ * ```ts
+ * export default defineDetector({ name: 'exact-copy', version: '1.0.0', inspect: (ctx, task, responses) => [] });
+ * ```
+ */
+export function defineDetector(definition: DetectorDefinition): DetectorDefinition {
+  return Object.freeze(definition);
+}
+
+/** A reference miner of the local subnet: it solves the task and errs with probability 1 − skill. */
+export interface ReferenceMiner {
+  /** Answers a public task; `random` is the miner's own generator in [0, 1). */
+  answer: (task: PublicTask, skill: number, random: () => number) => Json | Promise<Json>;
+}
+
+export interface PluginDefinition {
+  name: string;
+  version: string;
+  /** The engine versions this plugin works with, as a semver range (`^0.1.0`). */
+  engine: string;
+  tasks: {
+    /** Tasks per round. */
+    perRound: number;
+    /** The dataset version stored with every task. */
+    version: string;
+    generate: (ctx: TaskContext) => Task[];
+  };
+  /** Evaluators by registry name, with their weight in the combined score and their options. */
+  evaluators: { [name: string]: { weight: number; options?: { [key: string]: Json } } };
+  /** Detector registry names run on every task. */
+  detectors?: string[];
+  /** Response schema and limits of the miner protocol (`docs/protocol.md`). */
+  protocol: {
+    response: z.ZodType<Json>;
+    /** Largest response body accepted, bytes. */
+    maxResponseBytes: number;
+    /** Deadline of one request, milliseconds, covering a slow body. */
+    timeoutMs: number;
+  };
+  /** The local subnet's reference miners for this plugin. */
+  miner: ReferenceMiner;
+  /**
+   * How evaluator values (each in its range, normalised to [0, 1]) become one score per response.
+   * Defaults to the weight-averaged mean; an evaluator error counts as 0.
+   */
+  combine?: (values: { [evaluator: string]: number | null }, weights: { [evaluator: string]: number }) => number;
+}
+
+/**
+ * Declares a plugin. Its module exports it as `default`; `--plugins ./path` loads such a module.
+ *
+ * @example
+ * ```ts
+ * export default definePlugin({
+ *   name: 'my-subnet', version: '1.0.0', engine: '^0.1.0',
+ *   tasks: { perRound: 8, version: '1', generate: ({ seed, count, round }) => makeTasks(seed, count, round) },
+ *   evaluators: { 'ground-truth': { weight: 1 } },
+ *   protocol: { response: z.object({ answer: z.string() }), maxResponseBytes: 65536, timeoutMs: 5000 },
+ *   miner: { answer: (task, skill, random) => ({ answer: solve(task, skill, random) }) },
+ * });
+ * ```
+ */
+export function definePlugin(definition: PluginDefinition): PluginDefinition {
+  return Object.freeze(definition);
+}
