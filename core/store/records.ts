@@ -1,0 +1,117 @@
+/** The rows one round writes, as the engine hands them to the store (see `schema.ts`). */
+import type { Json } from '../plugin-api.js';
+
+export interface RunInfo {
+  engineVersion: string;
+  network: string;
+  netuid: number | null;
+  validatorHotkey: string;
+  plugins: { name: string; version: string }[];
+  /** The run's options, without secrets. */
+  config: Json;
+}
+
+export interface TaskRow {
+  key: string;
+  plugin: string;
+  pluginVersion: string;
+  datasetVersion: string;
+  idx: number;
+  kind: string;
+  prompt: string;
+  payload: Json;
+  answer: Json;
+  meta: Json;
+}
+
+export type ResponseStatus =
+  | 'ok'
+  | 'timeout'
+  | 'too_large'
+  | 'invalid_json'
+  | 'invalid_response'
+  | 'http_error'
+  | 'unreachable'
+  | 'refused_address';
+
+export interface ResponseRow {
+  taskKey: string;
+  uid: number;
+  hotkey: string;
+  status: ResponseStatus;
+  httpStatus: number | null;
+  latencyMs: number;
+  receivedAtMs: number | null;
+  bodyHash: string | null;
+  body: string | null;
+  error: string | null;
+}
+
+export interface ScoreRow {
+  taskKey: string;
+  uid: number;
+  evaluator: string;
+  evaluatorVersion: string;
+  optionsHash: string;
+  status: 'ok' | 'error';
+  value: number | null;
+  errorCode: string | null;
+  details: Json;
+}
+
+export interface ResponseScoreRow {
+  taskKey: string;
+  uid: number;
+  combined: number;
+  penalty: number;
+  final: number;
+}
+
+export interface FindingRow {
+  taskKey: string | null;
+  detector: string;
+  detectorVersion: string;
+  uids: number[];
+  evidence: Json;
+  penalty: number;
+}
+
+export interface WeightSubmissionRow {
+  network: string;
+  mode: 'set_weights' | 'commit' | 'reveal';
+  uids: number[];
+  weights: number[];
+  versionKey: number;
+  block: number;
+  extrinsicHash: string | null;
+  outcome: 'accepted' | 'rejected' | 'skipped';
+  detail: string | null;
+}
+
+export interface EpochResultRow {
+  uid: number;
+  hotkey: string;
+  stake: number;
+  consensus: number;
+  incentive: number;
+  dividends: number;
+  validatorTrust: number;
+  emission: number;
+}
+
+export interface RoundRecord {
+  roundId: number;
+  seed: string;
+  finishedAt: string;
+  tasks: TaskRow[];
+  responses: ResponseRow[];
+  scores: ScoreRow[];
+  responseScores: ResponseScoreRow[];
+  findings: FindingRow[];
+  minerScores: { uid: number; hotkey: string; tasks: number; answered: number; score: number }[];
+  movingAverages: { hotkey: string; uid: number; value: number; alpha: number }[];
+  weightSubmission: WeightSubmissionRow | null;
+  consensusPreview: { validatorUid: number; numerics: string; validatorTrust: number; dividends: number; incentive: number[] } | null;
+  epoch: { block: number; numerics: string; results: EpochResultRow[] } | null;
+  chainSnapshot: Json | null;
+}

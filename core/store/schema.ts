@@ -1,0 +1,239 @@
+/**
+ * The SQLite schema, as ordered migrations. History is append-only: triggers refuse UPDATE and
+ * DELETE on every history table, except the one transition a round makes from `open` to
+ * `complete` (its seed revealed) or `abandoned` (a crash interrupted it).
+ */
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+const HISTORY_TABLES = [
+  'runs',
+  'tasks',
+  'responses',
+  'scores',
+  'response_scores',
+  'findings',
+  'miner_round_scores',
+  'moving_averages',
+  'weight_submissions',
+  'consensus_previews',
+  'epochs',
+  'epoch_results',
+  'local_chain_snapshots',
+];
+
+const appendOnly = HISTORY_TABLES.map(
+  (table) => `
+CREATE TRIGGER ${table}_append_only_update BEFORE UPDATE ON ${table}
+BEGIN SELECT RAISE(ABORT, 'history is append-only: ${table} rows cannot change'); END;
+CREATE TRIGGER ${table}_append_only_delete BEFORE DELETE ON ${table}
+BEGIN SELECT RAISE(ABORT, 'history is append-only: ${table} rows cannot be deleted'); END;`,
+).join('\n');
+
+const v1 = `
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  engine_version TEXT NOT NULL,
+  network TEXT NOT NULL,
+  netuid INTEGER,
+  validator_hotkey TEXT NOT NULL,
+  plugins TEXT NOT NULL,            -- JSON [{"name", "version"}]
+  config TEXT NOT NULL              -- JSON of the run's options (no secrets)
+);
+
+CREATE TABLE rounds (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  number INTEGER NOT NULL UNIQUE,
+  block INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'complete', 'abandoned')),
+  seed_hash TEXT NOT NULL,          -- sha256 of the seed, stored before any miner is queried
+  seed TEXT,                        -- revealed when the round completes
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+);
+
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  task_key TEXT NOT NULL,
+  plugin TEXT NOT NULL,
+  plugin_version TEXT NOT NULL,
+  dataset_version TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  prompt TEXT NOT NULL,
+  payload TEXT NOT NULL,            -- JSON, public
+  answer TEXT NOT NULL,             -- JSON, hidden from miners
+  meta TEXT NOT NULL,               -- JSON
+  UNIQUE (round_id, task_key)
+);
+
+CREATE TABLE responses (
+  id INTEGER PRIMARY KEY,
+  task_id INTEGER NOT NULL REFERENCES tasks(id),
+  uid INTEGER NOT NULL,
+  hotkey TEXT NOT NULL,
+  status TEXT NOT NULL,             -- ok | timeout | too_large | invalid_json | invalid_response | http_error | unreachable | refused_address
+  http_status INTEGER,
+  latency_ms REAL NOT NULL,
+  received_at_ms REAL,              -- since the round started
+  body_hash TEXT,                   -- sha256 of the bytes received
+  body TEXT,                        -- the body as received, capped
+  error TEXT,
+  UNIQUE (task_id, uid)
+);
+
+CREATE TABLE scores (
+  id INTEGER PRIMARY KEY,
+  response_id INTEGER NOT NULL REFERENCES responses(id),
+  evaluator TEXT NOT NULL,
+  evaluator_version TEXT NOT NULL,
+  options_hash TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+  value REAL,
+  error_code TEXT,
+  details TEXT NOT NULL,            -- JSON
+  UNIQUE (response_id, evaluator)
+);
+
+CREATE TABLE response_scores (
+  response_id INTEGER PRIMARY KEY REFERENCES responses(id),
+  combined REAL NOT NULL,           -- the plugin's combine rule over the evaluators, in [0, 1]
+  penalty REAL NOT NULL,            -- product of the findings' factors, in [0, 1]
+  final REAL NOT NULL               -- combined × penalty
+);
+
+CREATE TABLE findings (
+  id INTEGER PRIMARY KEY,
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  task_id INTEGER REFERENCES tasks(id),
+  detector TEXT NOT NULL,
+  detector_version TEXT NOT NULL,
+  uids TEXT NOT NULL,               -- JSON
+  evidence TEXT NOT NULL,           -- JSON
+  penalty REAL NOT NULL CHECK (penalty >= 0 AND penalty <= 1)
+);
+
+CREATE TABLE miner_round_scores (
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  uid INTEGER NOT NULL,
+  hotkey TEXT NOT NULL,
+  tasks INTEGER NOT NULL,
+  answered INTEGER NOT NULL,
+  score REAL NOT NULL,
+  PRIMARY KEY (round_id, uid)
+);
+
+CREATE TABLE moving_averages (
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  hotkey TEXT NOT NULL,
+  uid INTEGER NOT NULL,
+  value REAL NOT NULL,
+  alpha REAL NOT NULL,
+  PRIMARY KEY (round_id, hotkey)
+);
+
+CREATE TABLE weight_submissions (
+  id INTEGER PRIMARY KEY,
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  network TEXT NOT NULL,
+  mode TEXT NOT NULL,               -- set_weights | commit | reveal
+  uids TEXT NOT NULL,               -- JSON
+  weights TEXT NOT NULL,            -- JSON u16 values as submitted
+  version_key INTEGER NOT NULL,
+  block INTEGER NOT NULL,
+  extrinsic_hash TEXT,
+  outcome TEXT NOT NULL,            -- accepted | rejected | skipped
+  detail TEXT
+);
+
+CREATE TABLE consensus_previews (
+  id INTEGER PRIMARY KEY,
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  validator_uid INTEGER NOT NULL,
+  numerics TEXT NOT NULL,
+  validator_trust REAL NOT NULL,
+  dividends REAL NOT NULL,
+  incentive TEXT NOT NULL           -- JSON per uid
+);
+
+CREATE TABLE epochs (
+  id INTEGER PRIMARY KEY,
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  block INTEGER NOT NULL,
+  numerics TEXT NOT NULL
+);
+
+CREATE TABLE epoch_results (
+  epoch_id INTEGER NOT NULL REFERENCES epochs(id),
+  uid INTEGER NOT NULL,
+  hotkey TEXT NOT NULL,
+  stake REAL NOT NULL,
+  consensus REAL NOT NULL,
+  incentive REAL NOT NULL,
+  dividends REAL NOT NULL,
+  validator_trust REAL NOT NULL,
+  emission INTEGER NOT NULL,
+  PRIMARY KEY (epoch_id, uid)
+);
+
+CREATE TABLE local_chain_snapshots (
+  round_id INTEGER PRIMARY KEY REFERENCES rounds(id),
+  state TEXT NOT NULL               -- JSON: the local subnet's chain state after the round
+);
+
+CREATE INDEX responses_by_uid ON responses(uid);
+CREATE INDEX scores_by_status ON scores(status);
+CREATE INDEX tasks_by_round ON tasks(round_id);
+
+CREATE TRIGGER rounds_settle_once BEFORE UPDATE ON rounds
+WHEN OLD.status <> 'open' OR NEW.id <> OLD.id OR NEW.number <> OLD.number OR NEW.run_id <> OLD.run_id
+  OR NEW.seed_hash <> OLD.seed_hash OR NEW.block <> OLD.block OR NEW.started_at <> OLD.started_at
+BEGIN SELECT RAISE(ABORT, 'history is append-only: a round changes only from open to complete or abandoned'); END;
+CREATE TRIGGER rounds_no_delete BEFORE DELETE ON rounds
+BEGIN SELECT RAISE(ABORT, 'history is append-only: rounds cannot be deleted'); END;
+${appendOnly}
+
+-- Views for the common audit questions (docs/audit.md).
+CREATE VIEW v_round_scores AS
+  SELECT r.number AS round, m.uid, m.hotkey, m.score, m.answered, m.tasks
+  FROM miner_round_scores m JOIN rounds r ON r.id = m.round_id;
+
+CREATE VIEW v_latest_moving_averages AS
+  SELECT ma.hotkey, ma.uid, ma.value, r.number AS round
+  FROM moving_averages ma JOIN rounds r ON r.id = ma.round_id
+  WHERE r.number = (SELECT MAX(r2.number) FROM moving_averages m2 JOIN rounds r2 ON r2.id = m2.round_id WHERE m2.hotkey = ma.hotkey);
+
+CREATE VIEW v_weight_entries AS
+  SELECT r.number AS round, w.id AS submission_id, w.mode, w.outcome,
+         CAST(u.value AS INTEGER) AS uid, CAST(v.value AS INTEGER) AS weight_u16
+  FROM weight_submissions w JOIN rounds r ON r.id = w.round_id
+  JOIN json_each(w.uids) u JOIN json_each(w.weights) v ON v.key = u.key;
+
+CREATE VIEW v_evaluation_errors AS
+  SELECT r.number AS round, t.task_key, resp.uid, s.evaluator, s.evaluator_version, s.error_code, s.details
+  FROM scores s JOIN responses resp ON resp.id = s.response_id
+  JOIN tasks t ON t.id = resp.task_id JOIN rounds r ON r.id = t.round_id
+  WHERE s.status = 'error';
+
+CREATE VIEW v_response_outcomes AS
+  SELECT r.number AS round, t.task_key, t.kind, resp.uid, resp.hotkey, resp.status, resp.latency_ms,
+         rs.combined, rs.penalty, rs.final
+  FROM responses resp JOIN tasks t ON t.id = resp.task_id JOIN rounds r ON r.id = t.round_id
+  LEFT JOIN response_scores rs ON rs.response_id = resp.id;
+
+CREATE VIEW v_latest_incentive AS
+  SELECT e.block, er.uid, er.hotkey, er.stake, er.incentive, er.dividends, er.emission, er.validator_trust
+  FROM epoch_results er JOIN epochs e ON e.id = er.epoch_id
+  WHERE e.id = (SELECT MAX(id) FROM epochs);
+`;
+
+export const migrations: readonly Migration[] = [{ version: 1, description: 'round history, weights, local subnet epochs', sql: v1 }];
+
+export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
