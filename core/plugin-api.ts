@@ -152,8 +152,12 @@ export interface PluginDefinition {
     version: string;
     generate: (ctx: TaskContext) => Task[];
   };
-  /** Evaluators by registry name, with their weight in the combined score and their options. */
-  evaluators: { [name: string]: { weight: number; options?: { [key: string]: Json } } };
+  /**
+   * Evaluators by name, with their weight in the combined score and their options. A name is looked
+   * up in the registry of built-in evaluators unless `module` gives the plugin's own evaluator
+   * (a path relative to the plugin's module, or a file URL).
+   */
+  evaluators: { [name: string]: { weight: number; options?: { [key: string]: Json }; module?: string } };
   /** Detector registry names run on every task. */
   detectors?: string[];
   /** Response schema and limits of the miner protocol (`docs/protocol.md`). */

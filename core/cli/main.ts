@@ -5,13 +5,19 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { proctorError } from '../errors.js';
+import { registerAudit } from './audit-command.js';
 import { registerConsensus } from './consensus-command.js';
+import { registerMiner } from './miner-command.js';
+import { registerPlugins } from './plugins-command.js';
+import { registerRun } from './run-command.js';
 import { reportError } from './report-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const EXAMPLES = `
 Examples:
+  $ validator run --plugins text
+  $ validator audit sql "SELECT * FROM v_latest_incentive ORDER BY incentive DESC"
   $ validator consensus epoch < docs/examples/epoch-two-validators.json
   $ validator consensus epoch --numerics fixed --pretty < state.json
   $ validator consensus epoch --help
@@ -26,7 +32,11 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} })
     .addHelpText('after', EXAMPLES);
   // Subcommands inherit exitOverride and the silenced error output from the program.
+  registerRun(program);
+  registerAudit(program);
   registerConsensus(program);
+  registerMiner(program);
+  registerPlugins(program);
   return program;
 }
 

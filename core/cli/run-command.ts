@@ -1,0 +1,145 @@
+/** `validator run`: the whole job of a validator, on the embedded local subnet by default. */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { proctorError } from '../errors.js';
+import { loadPlugins } from '../plugin-loader.js';
+import { runLocalValidator, type RunSummary } from '../engine/runner.js';
+import type { ExternalMiner } from '../local/local-subnet.js';
+import { isValidAddress } from '../transport/keys.js';
+import { defaultChainParams } from '../local/local-chain.js';
+
+const EXAMPLES = `
+Examples:
+  $ validator run --plugins text                      # 16 reference miners, 3 epochs, ./proctor.db
+  $ validator run --plugins text --epochs 5 --seed demo --db /tmp/demo.db
+  $ validator run --plugins ./my-plugin --miners miners.json --json
+  $ validator audit sql "SELECT * FROM v_latest_incentive ORDER BY incentive DESC" --db /tmp/demo.db
+
+--miners takes a JSON file [{"hotkey": "<ss58>", "url": "http://127.0.0.1:PORT"}] of miners to add
+to the local subnet (see docs/protocol.md to write one; \`validator miner serve\` runs a reference one).
+`;
+
+interface RunFlags {
+  plugins: string;
+  network?: string;
+  db: string;
+  rounds?: string;
+  epochs: string;
+  seed?: string;
+  miners?: string;
+  minersCount: string;
+  validators: string;
+  poolSize?: string;
+  evaluatorTimeout: string;
+  emaAlpha: string;
+  json?: boolean;
+}
+
+function integer(option: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option, problem: `must be an integer from ${min} to ${max} (got "${value}")` });
+  return n;
+}
+
+const minersFile = z.array(z.strictObject({ hotkey: z.string(), url: z.string() }), { error: 'must be a JSON array of {"hotkey", "url"}' });
+
+export function readMinersFile(path: string): ExternalMiner[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: (err as Error).message }, err);
+  }
+  const result = minersFile.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: `${issue.path.length ? `[${issue.path.join('].')}` : 'the file'} ${issue.message}`.replace(/\]\.(\w+)/, '].$1') });
+  }
+  return result.data.map((m, i) => {
+    if (!isValidAddress(m.hotkey)) throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: `[${i}].hotkey is not an ss58 address` });
+    let url: URL;
+    try {
+      url = new URL(m.url);
+    } catch {
+      throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: `[${i}].url is not a URL` });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: `[${i}].url must be http(s)` });
+    return { hotkey: m.hotkey, url: m.url.replace(/\/$/, '') };
+  });
+}
+
+function printSummary(summary: RunSummary): void {
+  const rows = summary.miners
+    .slice()
+    .sort((a, b) => b.incentive - a.incentive)
+    .map((m) => [String(m.uid), `${m.hotkey.slice(0, 8)}…${m.hotkey.slice(-4)}`, m.skill === null ? 'external' : m.skill.toFixed(2), m.meanScore.toFixed(3), m.weight.toFixed(3), m.incentive.toFixed(4)]);
+  const header = ['uid', 'hotkey', 'skill', 'mean score', 'weight', 'incentive'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const out = [
+    `Local subnet after ${summary.rounds.length} round(s) and ${summary.epochs} epoch(s), block ${summary.block}; history in ${summary.db}.`,
+    `This validator (uid ${summary.validator.uid}): validator trust ${summary.validator.validatorTrust.toFixed(4)}, dividends ${summary.validator.dividends.toFixed(4)}.`,
+    '',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+    '',
+    'skill = the reference miner\'s chance of a correct answer; incentive from the last epoch of Yuma Consensus.',
+    `Why a miner earned what it did: validator audit sql "SELECT * FROM v_round_scores WHERE uid = 5" --db ${summary.db}`,
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+async function runCommand(flags: RunFlags): Promise<void> {
+  if (flags.network !== undefined && flags.network !== 'local') {
+    throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--network', problem: `"${flags.network}": only the embedded local subnet ("local", the default) is supported so far; real chains come with the subtensor integration` });
+  }
+  const epochs = integer('--epochs', flags.epochs, 1, 10_000);
+  const roundsPerEpoch = Math.ceil(defaultChainParams.tempo / defaultChainParams.blocksPerRound);
+  const rounds = flags.rounds !== undefined ? integer('--rounds', flags.rounds, 1, 1_000_000) : epochs * roundsPerEpoch;
+  const emaAlpha = Number(flags.emaAlpha);
+  if (!(emaAlpha > 0 && emaAlpha <= 1)) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--ema-alpha', problem: 'must be a number in (0, 1]' });
+  const specs = flags.plugins.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (specs.length === 0) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--plugins', problem: 'names no plugin' });
+  const plugins = await loadPlugins(specs);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`validator run: plugins ${plugins.map((p) => `${p.definition.name}@${p.definition.version}`).join(', ')}; ${rounds} round(s); database ${flags.db}`);
+  const summary = await runLocalValidator({
+    plugins,
+    db: flags.db,
+    rounds,
+    seed: flags.seed ?? null,
+    minersCount: integer('--miners-count', flags.minersCount, 0, 4096),
+    simulatedValidators: integer('--validators', flags.validators, 0, 63),
+    externalMiners: flags.miners ? readMinersFile(flags.miners) : [],
+    poolSize: flags.poolSize !== undefined ? integer('--pool-size', flags.poolSize, 1, 256) : undefined,
+    evaluatorTimeoutMs: integer('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000),
+    emaAlpha,
+    log,
+  });
+  if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else printSummary(summary);
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('query miners, score them, store every step, set weights; on the embedded local subnet when no --network is given')
+    .option('--plugins <list>', 'comma-separated built-in names, paths or package names', 'text')
+    .option('--network <name>', 'local (the default: an embedded subnet on 127.0.0.1)')
+    .option('--db <file>', 'the SQLite history', './proctor.db')
+    .option('--epochs <n>', 'epochs of Yuma to run (each is a few rounds)', '3')
+    .option('--rounds <n>', 'rounds to run (overrides --epochs)')
+    .option('--seed <s>', 'make the run reproducible: round seeds, skills and mistakes derive from it')
+    .option('--miners <file>', 'JSON file of external miners to add to the local subnet')
+    .option('--miners-count <n>', 'reference miners on the local subnet', '16')
+    .option('--validators <n>', 'simulated validators besides this one', '3')
+    .option('--pool-size <n>', `evaluator worker threads (default: cores, here ${availableParallelism()})`)
+    .option('--evaluator-timeout <ms>', 'time limit of one evaluation', '10000')
+    .option('--ema-alpha <a>', 'moving-average weight of a new round score', '0.1')
+    .option('--json', 'print a JSON summary on stdout instead of the table')
+    .addHelpText('after', EXAMPLES)
+    .action(runCommand);
+}

@@ -1,0 +1,246 @@
+/**
+ * One round, as data flows: tasks from the round's secret seed → signed queries to every miner →
+ * evaluators in the worker pool → detectors across miners → the plugin's combine rule → one score
+ * per miner. Every response is recorded and scored, failures included: a miner that does not
+ * answer, answers late, or answers nonsense gets 0 for that task, never a skip.
+ */
+import { createHash } from 'node:crypto';
+import type { DetectorDefinition, Finding, Json, ResponseView, Task } from '../plugin-api.js';
+import type { LoadedPlugin } from '../plugin-loader.js';
+import type { EvaluationJob, EvaluationResult } from '../pool/evaluation.js';
+import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, ScoreRow, TaskRow } from '../store/records.js';
+
+/** What the round needs from the transport: one signed query, never throwing for a miner's faults. */
+export interface MinerQuerier {
+  query(
+    target: { hotkey: string; url: string },
+    path: string,
+    body: Json,
+    limits: { timeoutMs: number; maxResponseBytes: number },
+  ): Promise<{
+    status: Exclude<ResponseStatus, 'invalid_response'>;
+    httpStatus: number | null;
+    latencyMs: number;
+    startedAtMs: number;
+    bodyText: string | null;
+    bodyHash: string | null;
+    json: Json | undefined;
+    error: string | null;
+  }>;
+}
+
+export interface RoundMiner {
+  uid: number;
+  hotkey: string;
+  url: string;
+}
+
+export interface RoundDeps {
+  plugins: readonly LoadedPlugin[];
+  querier: MinerQuerier;
+  evaluate: (jobs: EvaluationJob[]) => Promise<EvaluationResult[]>;
+  detectors: ReadonlyMap<string, DetectorDefinition>;
+  log: (message: string) => void;
+}
+
+export interface RoundOutcome {
+  tasks: TaskRow[];
+  responses: ResponseRow[];
+  scores: ScoreRow[];
+  responseScores: ResponseScoreRow[];
+  findings: FindingRow[];
+  minerScores: { uid: number; hotkey: string; tasks: number; answered: number; score: number }[];
+  stats: { byStatus: Record<string, number>; evaluations: number; evaluationMs: number; queryMs: number };
+}
+
+/** The seed a plugin's generator gets: derived from the round seed, so one revealed seed regenerates every plugin's tasks. */
+export function pluginSeed(roundSeed: string, plugin: string): string {
+  return createHash('sha256').update(`${roundSeed}:${plugin}`).digest('hex');
+}
+
+export function optionsHash(options: Json): string {
+  return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
+}
+
+/** The tasks of a round, regenerated from its seed by every plugin. */
+export function roundTasks(plugins: readonly LoadedPlugin[], roundSeed: string, round: number): { plugin: LoadedPlugin; tasks: Task[] }[] {
+  return plugins.map((plugin) => {
+    const def = plugin.definition;
+    const tasks = def.tasks.generate({ seed: pluginSeed(roundSeed, def.name), count: def.tasks.perRound, round });
+    return { plugin, tasks };
+  });
+}
+
+interface Pending {
+  plugin: LoadedPlugin;
+  task: Task;
+  miner: RoundMiner;
+  row: ResponseRow;
+  parsed: Json | undefined;
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
+
+/** Runs the round and returns every row it produced (the caller stores them in one transaction). */
+export async function runRound(deps: RoundDeps, round: number, roundSeed: string, miners: readonly RoundMiner[]): Promise<RoundOutcome> {
+  const startedAt = Date.now();
+  const generated = roundTasks(deps.plugins, roundSeed, round);
+  const tasks: TaskRow[] = [];
+  for (const { plugin, tasks: list } of generated) {
+    list.forEach((task, idx) => {
+      tasks.push({
+        key: task.id,
+        plugin: plugin.definition.name,
+        pluginVersion: plugin.definition.version,
+        datasetVersion: plugin.definition.tasks.version,
+        idx,
+        kind: task.kind,
+        prompt: task.prompt,
+        payload: task.payload,
+        answer: task.answer,
+        meta: task.meta,
+      });
+    });
+  }
+
+  // Query every miner with every task; the transport bounds concurrency and time.
+  const pending: Promise<Pending>[] = [];
+  for (const { plugin, tasks: list } of generated) {
+    const protocol = plugin.definition.protocol;
+    for (const task of list) {
+      const body: Json = { task_id: task.id, kind: task.kind, prompt: task.prompt, payload: task.payload, deadline_ms: protocol.timeoutMs };
+      for (const miner of miners) {
+        pending.push(
+          deps.querier
+            .query(miner, `/proctor/v1/${plugin.definition.name}`, body, { timeoutMs: protocol.timeoutMs, maxResponseBytes: protocol.maxResponseBytes })
+            .then((result) => {
+              let status: ResponseStatus = result.status;
+              let parsed: Json | undefined;
+              let error = result.error;
+              if (status === 'ok') {
+                const check = protocol.response.safeParse(result.json);
+                if (check.success) parsed = check.data as Json;
+                else {
+                  status = 'invalid_response';
+                  error = check.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ').slice(0, 500);
+                }
+              }
+              const row: ResponseRow = {
+                taskKey: task.id,
+                uid: miner.uid,
+                hotkey: miner.hotkey,
+                status,
+                httpStatus: result.httpStatus,
+                latencyMs: result.latencyMs,
+                receivedAtMs: result.status === 'ok' || result.status === 'invalid_json' || result.status === 'http_error' ? result.startedAtMs + result.latencyMs - startedAt : null,
+                bodyHash: result.bodyHash,
+                body: result.bodyText,
+                error,
+              };
+              return { plugin, task, miner, row, parsed };
+            }),
+        );
+      }
+    }
+  }
+  const answered = await Promise.all(pending);
+  const queryMs = Date.now() - startedAt;
+
+  // Evaluate every valid response with every evaluator of its plugin.
+  const jobs: EvaluationJob[] = [];
+  const jobOwner: { p: Pending; evaluator: LoadedPlugin['evaluators'][number] }[] = [];
+  for (const p of answered) {
+    if (p.parsed === undefined) continue;
+    for (const evaluator of p.plugin.evaluators) {
+      jobs.push({
+        id: jobs.length,
+        evaluator: { name: evaluator.name, version: evaluator.version, module: evaluator.module, options: evaluator.options },
+        sample: { task: p.task, response: p.parsed },
+      });
+      jobOwner.push({ p, evaluator });
+    }
+  }
+  const evaluationStarted = Date.now();
+  const results = jobs.length > 0 ? await deps.evaluate(jobs) : [];
+  const evaluationMs = Date.now() - evaluationStarted;
+
+  const scores: ScoreRow[] = [];
+  const values = new Map<Pending, Record<string, number | null>>();
+  results.forEach((result, k) => {
+    const { p, evaluator } = jobOwner[k];
+    const base = { taskKey: p.task.id, uid: p.miner.uid, evaluator: evaluator.name, evaluatorVersion: evaluator.version, optionsHash: optionsHash(evaluator.options) };
+    const byEvaluator = values.get(p) ?? {};
+    if (result.status === 'ok') {
+      const [lo, hi] = evaluator.output.range;
+      const unit = hi > lo ? (result.value - lo) / (hi - lo) : 0;
+      byEvaluator[evaluator.name] = clamp01(evaluator.output.higherIsBetter ? unit : 1 - unit);
+      scores.push({ ...base, status: 'ok', value: result.value, errorCode: null, details: result.details });
+    } else {
+      byEvaluator[evaluator.name] = null;
+      scores.push({ ...base, status: 'error', value: null, errorCode: result.code, details: { message: result.message } });
+    }
+    values.set(p, byEvaluator);
+  });
+
+  // Detectors see every valid response to a task at once; a failing detector is logged, not fatal.
+  const findings: FindingRow[] = [];
+  const penalties = new Map<Pending, number>();
+  for (const { plugin, tasks: list } of generated) {
+    for (const name of plugin.definition.detectors ?? []) {
+      const detector = deps.detectors.get(name);
+      if (!detector) continue;
+      for (const task of list) {
+        const valid = answered.filter((p) => p.task === task && p.parsed !== undefined);
+        const views: ResponseView[] = valid.map((p) => ({ uid: p.miner.uid, hotkey: p.miner.hotkey, receivedAtMs: p.row.receivedAtMs ?? 0, latencyMs: p.row.latencyMs, response: p.parsed as Json }));
+        let found: Finding[] = [];
+        try {
+          found = detector.inspect({ round, log: deps.log }, task, views);
+        } catch (err) {
+          deps.log(`detector ${detector.name} failed on ${task.id}: ${(err as Error).message}`);
+        }
+        for (const f of found) {
+          const penalty = clamp01(f.penalty);
+          findings.push({ taskKey: task.id, detector: detector.name, detectorVersion: detector.version, uids: f.uids, evidence: f.evidence, penalty });
+          for (const p of valid) if (f.uids.includes(p.miner.uid)) penalties.set(p, (penalties.get(p) ?? 1) * penalty);
+        }
+      }
+    }
+  }
+
+  // Combine: each response's evaluator values → one score, then the penalties multiply it.
+  const responseScores: ResponseScoreRow[] = answered.map((p) => {
+    let combined = 0;
+    if (p.parsed !== undefined) {
+      const byEvaluator = values.get(p) ?? {};
+      const weights = Object.fromEntries(p.plugin.evaluators.map((e) => [e.name, e.weight]));
+      const rule = p.plugin.definition.combine;
+      combined = clamp01(rule ? rule(byEvaluator, weights) : p.plugin.evaluators.reduce((acc, e) => acc + e.weight * (byEvaluator[e.name] ?? 0), 0));
+    }
+    const penalty = penalties.get(p) ?? 1;
+    return { taskKey: p.task.id, uid: p.miner.uid, combined, penalty, final: combined * penalty };
+  });
+
+  const perMiner = new Map<number, { hotkey: string; total: number; tasks: number; answered: number }>();
+  for (const m of miners) perMiner.set(m.uid, { hotkey: m.hotkey, total: 0, tasks: 0, answered: 0 });
+  answered.forEach((p, k) => {
+    const entry = perMiner.get(p.miner.uid)!;
+    entry.tasks += 1;
+    entry.total += responseScores[k].final;
+    if (p.parsed !== undefined) entry.answered += 1;
+  });
+  const minerScores = [...perMiner.entries()].map(([uid, e]) => ({ uid, hotkey: e.hotkey, tasks: e.tasks, answered: e.answered, score: e.tasks > 0 ? e.total / e.tasks : 0 }));
+
+  const byStatus: Record<string, number> = {};
+  for (const p of answered) byStatus[p.row.status] = (byStatus[p.row.status] ?? 0) + 1;
+  return {
+    tasks,
+    responses: answered.map((p) => p.row),
+    scores,
+    responseScores,
+    findings,
+    minerScores,
+    stats: { byStatus, evaluations: jobs.length, evaluationMs, queryMs },
+  };
+}

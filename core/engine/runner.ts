@@ -1,0 +1,191 @@
+/**
+ * `validator run` on the local subnet: rounds until the requested rounds or epochs are done, each
+ * round opened with its seed hash, run, and completed in one transaction with its weights,
+ * consensus preview and (every tempo) the epoch's incentive. Restarting on the same database
+ * continues where the last completed round left off.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Json } from '../plugin-api.js';
+import type { LoadedPlugin } from '../plugin-loader.js';
+import { openStore } from '../store/store.js';
+import { createEvaluatorPool } from '../pool/pool.js';
+import { createMinerClient } from '../transport/client.js';
+import { cryptoReady } from '../transport/keys.js';
+import { startLocalSubnet, type ExternalMiner, type LocalMiner } from '../local/local-subnet.js';
+import type { EpochOutput } from '../consensus/state.js';
+import { ENGINE_VERSION } from '../version.js';
+import { runRound } from './round.js';
+import { updateMovingAverages, weightsFromAverages } from './weights.js';
+
+export interface RunOptions {
+  plugins: LoadedPlugin[];
+  db: string;
+  rounds: number;
+  seed: string | null;
+  minersCount: number;
+  simulatedValidators: number;
+  externalMiners: ExternalMiner[];
+  poolSize: number | undefined;
+  evaluatorTimeoutMs: number;
+  emaAlpha: number;
+  /** Progress and diagnostics (stderr). */
+  log: (line: string) => void;
+}
+
+export interface MinerSummary {
+  uid: number;
+  hotkey: string;
+  skill: number | null;
+  meanScore: number;
+  weight: number;
+  incentive: number;
+}
+
+export interface RunSummary {
+  runId: number;
+  db: string;
+  rounds: number[];
+  abandoned: number[];
+  epochs: number;
+  block: number;
+  validator: { uid: number; hotkey: string; validatorTrust: number; dividends: number };
+  miners: MinerSummary[];
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export async function runLocalValidator(options: RunOptions): Promise<RunSummary> {
+  await cryptoReady();
+  const store = openStore(options.db);
+  const abandoned = store.abandonOpenRounds();
+  if (abandoned.length > 0) options.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`);
+  const runSeed = options.seed ?? randomBytes(16).toString('hex');
+  const subnet = await startLocalSubnet({
+    plugins: options.plugins,
+    minersCount: options.minersCount,
+    simulatedValidators: options.simulatedValidators,
+    externalMiners: options.externalMiners,
+    seed: options.seed ?? 'proctor-local',
+  });
+  const pool = createEvaluatorPool({ size: options.poolSize, timeoutMs: options.evaluatorTimeoutMs });
+  const client = createMinerClient({ signer: subnet.validator, allowPrivate: true });
+  try {
+    const snapshot = store.latestChainSnapshot();
+    if (snapshot !== null && subnet.restore(snapshot)) options.log(`continuing from block ${subnet.chain.block}`);
+    const runId = store.startRun({
+      engineVersion: ENGINE_VERSION,
+      network: 'local',
+      netuid: null,
+      validatorHotkey: subnet.validator.address,
+      plugins: options.plugins.map((p) => ({ name: p.definition.name, version: p.definition.version })),
+      config: { rounds: options.rounds, seeded: options.seed !== null, minersCount: options.minersCount, simulatedValidators: options.simulatedValidators, externalMiners: options.externalMiners.length, emaAlpha: options.emaAlpha } as Json,
+    });
+    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors: new Map(), log: options.log };
+    const minersForRound = subnet.miners.map((m: LocalMiner) => ({ uid: m.uid, hotkey: m.hotkey, url: m.url }));
+    const n = subnet.chain.neurons.length;
+    const rounds: number[] = [];
+    let epochs = 0;
+    let lastEpoch: EpochOutput | null = null;
+    let lastWeights = { uids: [] as number[], values: [] as number[] };
+    const scoreTotals = new Map<number, { total: number; count: number }>();
+
+    for (let r = 0; r < options.rounds; r++) {
+      const number = store.nextRoundNumber();
+      const seed = options.seed !== null ? sha256(`${runSeed}:round:${number}`) : randomBytes(32).toString('hex');
+      const block = subnet.chain.block;
+      const roundId = store.openRound(runId, number, block, sha256(seed));
+      const started = Date.now();
+      const outcome = await runRound(deps, number, seed, minersForRound);
+
+      const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, options.emaAlpha);
+      const weights = weightsFromAverages(averages, { n, minAllowedWeights: subnet.chain.params.minAllowedWeights, maxWeightLimit: subnet.chain.params.maxWeightLimit });
+      const preview = subnet.chain.preview({ uid: subnet.validatorUid, ...weights });
+      subnet.chain.setWeights(subnet.validatorUid, weights.uids, weights.values);
+      subnet.simulateValidators(outcome.minerScores);
+      const epoch = subnet.chain.advance();
+      if (epoch) {
+        epochs += 1;
+        lastEpoch = epoch.output;
+      }
+      lastWeights = weights;
+
+      store.completeRound({
+        roundId,
+        seed,
+        finishedAt: new Date().toISOString(),
+        ...outcome,
+        movingAverages: averages,
+        weightSubmission: { network: 'local', mode: 'set_weights', uids: weights.uids, weights: weights.values, versionKey: 0, block, extrinsicHash: null, outcome: 'accepted', detail: null },
+        consensusPreview: {
+          validatorUid: subnet.validatorUid,
+          numerics: subnet.chain.params.numerics,
+          validatorTrust: preview.validator_trust[subnet.validatorUid],
+          dividends: preview.dividends[subnet.validatorUid],
+          incentive: preview.incentive,
+        },
+        epoch: epoch
+          ? {
+              block: epoch.block,
+              numerics: subnet.chain.params.numerics,
+              results: subnet.chain.neurons.map((x) => ({
+                uid: x.uid,
+                hotkey: x.hotkey,
+                stake: epoch.output.stake[x.uid],
+                consensus: epoch.output.consensus[x.uid],
+                incentive: epoch.output.incentive[x.uid],
+                dividends: epoch.output.dividends[x.uid],
+                validatorTrust: epoch.output.validator_trust[x.uid],
+                emission: epoch.output.emission[x.uid],
+              })),
+            }
+          : null,
+        chainSnapshot: subnet.snapshot(),
+      });
+      rounds.push(number);
+      for (const s of outcome.minerScores) {
+        const t = scoreTotals.get(s.uid) ?? { total: 0, count: 0 };
+        scoreTotals.set(s.uid, { total: t.total + s.score, count: t.count + 1 });
+      }
+
+      const seconds = (Date.now() - started) / 1000;
+      const statuses = Object.entries(outcome.stats.byStatus).map(([k, v]) => `${k} ${v}`).join(', ');
+      const rate = outcome.stats.evaluationMs > 0 ? Math.round((outcome.stats.evaluations / outcome.stats.evaluationMs) * 1000) : outcome.stats.evaluations;
+      options.log(
+        `round ${number} (${r + 1}/${options.rounds}) block ${subnet.chain.block}: ${outcome.responses.length} responses (${statuses}), ` +
+          `${outcome.stats.evaluations} evaluations (${rate}/s), ${seconds.toFixed(2)} s${epoch ? `; epoch at block ${epoch.block}` : ''}`,
+      );
+    }
+
+    const final = lastEpoch ?? subnet.chain.preview({ uid: subnet.validatorUid, ...lastWeights });
+    const weightTotal = lastWeights.values.reduce((a, b) => a + b, 0);
+    const miners: MinerSummary[] = subnet.miners.map((m) => {
+      const k = lastWeights.uids.indexOf(m.uid);
+      const totals = scoreTotals.get(m.uid);
+      return {
+        uid: m.uid,
+        hotkey: m.hotkey,
+        skill: m.skill,
+        meanScore: totals ? totals.total / totals.count : 0,
+        weight: k >= 0 && weightTotal > 0 ? lastWeights.values[k] / weightTotal : 0,
+        incentive: final.incentive[m.uid],
+      };
+    });
+    return {
+      runId,
+      db: options.db,
+      rounds,
+      abandoned,
+      epochs,
+      block: subnet.chain.block,
+      validator: { uid: subnet.validatorUid, hotkey: subnet.validator.address, validatorTrust: final.validator_trust[subnet.validatorUid], dividends: final.dividends[subnet.validatorUid] },
+      miners,
+    };
+  } finally {
+    await client.close();
+    await pool.close();
+    await subnet.close();
+    store.close();
+  }
+}

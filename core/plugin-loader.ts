@@ -1,0 +1,165 @@
+/**
+ * Resolves `--plugins` entries — built-in names, paths to a plugin module or folder, or package
+ * names — and checks each plugin at load: its shape, its engine range, its evaluators and their
+ * weights, each with its own coded error.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import semver from 'semver';
+import { z } from 'zod';
+import { proctorError } from './errors.js';
+import type { EvaluatorDefinition, Json, PluginDefinition } from './plugin-api.js';
+import { builtinEvaluators, builtinPlugins, nearestName } from './registry.js';
+import { ENGINE_VERSION } from './version.js';
+
+/** An evaluator as a loaded plugin uses it: where a worker imports it from, and how it counts. */
+export interface PluginEvaluator {
+  name: string;
+  version: string;
+  module: string;
+  weight: number;
+  options: { [key: string]: Json };
+  output: { range: readonly [number, number]; higherIsBetter: boolean };
+}
+
+export interface LoadedPlugin {
+  definition: PluginDefinition;
+  /** Where it came from: `builtin:text`, a file URL, or a package name. */
+  source: string;
+  evaluators: PluginEvaluator[];
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
+const shape = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'must be lower-case letters, digits and dashes' }),
+  version: z.string().refine((v) => semver.valid(v) !== null, { message: 'must be a semver version (1.0.0)' }),
+  engine: z.string().refine((v) => semver.validRange(v) !== null, { message: 'must be a semver range (^0.1.0)' }),
+  tasks: z.object({
+    perRound: z.number().int().min(1).max(1024),
+    version: z.string().min(1),
+    generate: fn,
+  }),
+  evaluators: z.record(
+    z.string(),
+    z.object({ weight: z.number(), options: z.record(z.string(), z.unknown()).optional(), module: z.string().optional() }),
+  ),
+  detectors: z.array(z.string()).optional(),
+  protocol: z.object({
+    response: z.custom<z.ZodType>((v) => typeof (v as { safeParse?: unknown })?.safeParse === 'function', { message: 'must be a zod schema' }),
+    maxResponseBytes: z.number().int().min(1).max(64 * 1024 * 1024),
+    timeoutMs: z.number().int().min(1).max(600_000),
+  }),
+  miner: z.object({ answer: fn }),
+  combine: fn.optional(),
+});
+
+function pathOf(segments: readonly PropertyKey[]): string {
+  return segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`)).join('').replace(/^\./, '');
+}
+
+/** Finds the module a `--plugins` entry names. */
+async function importPlugin(spec: string, cwd: string): Promise<{ module: unknown; source: string; url: string | null }> {
+  const builtin = builtinPlugins[spec];
+  if (builtin) return { module: await builtin(), source: `builtin:${spec}`, url: null };
+  const looksLikePath = spec.startsWith('.') || spec.startsWith('/') || isAbsolute(spec) || spec.includes('\\');
+  const path = resolve(cwd, spec);
+  if (existsSync(path)) {
+    let file = path;
+    if (statSync(path).isDirectory()) {
+      const pkgFile = join(path, 'package.json');
+      const main = existsSync(pkgFile) ? (JSON.parse(readFileSync(pkgFile, 'utf8')) as { main?: string }).main : undefined;
+      const candidates = [main, 'plugin.js', 'index.js', 'dist/plugin.js', 'dist/index.js'].filter((c): c is string => !!c).map((c) => join(path, c));
+      const found = candidates.find((c) => existsSync(c));
+      if (!found) throw proctorError('PROCTOR_ERR_PLUGIN_LOAD', { specifier: spec, detail: `the folder has none of ${candidates.map((c) => c.slice(path.length + 1)).join(', ')}` });
+      file = found;
+    }
+    const url = pathToFileURL(file).href;
+    try {
+      return { module: await import(url), source: url, url };
+    } catch (err) {
+      throw proctorError('PROCTOR_ERR_PLUGIN_LOAD', { specifier: spec, detail: (err as Error).message }, err);
+    }
+  }
+  if (!looksLikePath) {
+    try {
+      const resolved = createRequire(join(cwd, 'package.json')).resolve(spec);
+      const url = pathToFileURL(resolved).href;
+      return { module: await import(url), source: spec, url };
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND' && (err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') {
+        throw proctorError('PROCTOR_ERR_PLUGIN_LOAD', { specifier: spec, detail: (err as Error).message }, err);
+      }
+    }
+  }
+  const known = Object.keys(builtinPlugins);
+  throw proctorError('PROCTOR_ERR_PLUGIN_NOT_FOUND', { name: spec, suggestion: nearestName(spec, known), known });
+}
+
+async function loadEvaluatorMeta(name: string, moduleUrl: string): Promise<EvaluatorDefinition<never, unknown>> {
+  let mod: { default?: EvaluatorDefinition<never, unknown> };
+  try {
+    mod = (await import(moduleUrl)) as typeof mod;
+  } catch (err) {
+    throw proctorError('PROCTOR_ERR_EVALUATOR_INVALID', { module: moduleUrl, problem: `cannot be imported: ${(err as Error).message}` }, err);
+  }
+  const def = mod.default;
+  if (!def || typeof def.score !== 'function' || typeof def.version !== 'string' || !Array.isArray(def.output?.range)) {
+    throw proctorError('PROCTOR_ERR_EVALUATOR_INVALID', { module: moduleUrl, problem: 'its default export is not a defineEvaluator object' });
+  }
+  if (def.name !== name) throw proctorError('PROCTOR_ERR_EVALUATOR_INVALID', { module: moduleUrl, problem: `is named "${def.name}", expected "${name}"` });
+  return def;
+}
+
+/** Loads and checks one plugin. */
+export async function loadPlugin(spec: string, cwd = process.cwd()): Promise<LoadedPlugin> {
+  const { module, source, url } = await importPlugin(spec, cwd);
+  const definition = (module as { default?: unknown }).default;
+  const parsed = shape.safeParse(definition);
+  const label = (definition as { name?: unknown })?.name ?? spec;
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw proctorError('PROCTOR_ERR_PLUGIN_INVALID', { plugin: String(label), path: pathOf(issue.path) || 'the default export', problem: issue.message });
+  }
+  const plugin = definition as PluginDefinition;
+  if (!semver.satisfies(ENGINE_VERSION, plugin.engine, { includePrerelease: true })) {
+    throw proctorError('PROCTOR_ERR_PLUGIN_ENGINE_RANGE', { plugin: plugin.name, range: plugin.engine, engine: ENGINE_VERSION });
+  }
+  const entries = Object.entries(plugin.evaluators);
+  if (entries.length === 0) throw proctorError('PROCTOR_ERR_PLUGIN_WEIGHTS', { plugin: plugin.name, problem: 'are empty: name at least one evaluator' });
+  let total = 0;
+  for (const [name, { weight }] of entries) {
+    if (!Number.isFinite(weight) || weight < 0) throw proctorError('PROCTOR_ERR_PLUGIN_WEIGHTS', { plugin: plugin.name, problem: `give ${name} ${weight}; each must be a finite number ≥ 0` });
+    total += weight;
+  }
+  if (!(total > 0)) throw proctorError('PROCTOR_ERR_PLUGIN_WEIGHTS', { plugin: plugin.name, problem: 'add up to 0; at least one must be positive' });
+  const evaluators: PluginEvaluator[] = [];
+  for (const [name, config] of entries) {
+    let moduleUrl: string | undefined;
+    if (config.module !== undefined) {
+      moduleUrl = config.module.startsWith('file:') || url === null ? config.module : new URL(config.module, url).href;
+    } else {
+      moduleUrl = builtinEvaluators[name];
+      if (moduleUrl === undefined) {
+        throw proctorError('PROCTOR_ERR_PLUGIN_EVALUATOR_UNKNOWN', { plugin: plugin.name, evaluator: name, suggestion: nearestName(name, Object.keys(builtinEvaluators)) });
+      }
+    }
+    const def = await loadEvaluatorMeta(name, moduleUrl);
+    evaluators.push({ name, version: def.version, module: moduleUrl, weight: config.weight / total, options: config.options ?? {}, output: def.output });
+  }
+  return { definition: plugin, source, evaluators };
+}
+
+/** Loads every `--plugins` entry; names must be unique. */
+export async function loadPlugins(specs: readonly string[], cwd = process.cwd()): Promise<LoadedPlugin[]> {
+  const loaded: LoadedPlugin[] = [];
+  for (const spec of specs) {
+    const plugin = await loadPlugin(spec, cwd);
+    if (loaded.some((p) => p.definition.name === plugin.definition.name)) {
+      throw proctorError('PROCTOR_ERR_PLUGIN_INVALID', { plugin: plugin.definition.name, path: 'name', problem: 'is given twice in --plugins' });
+    }
+    loaded.push(plugin);
+  }
+  return loaded;
+}

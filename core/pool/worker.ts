@@ -1,0 +1,49 @@
+/**
+ * The pool's one worker entry (piscina's `filename`). A worker scores batches of one evaluator;
+ * it loads and sets up each (module, version, options) once and keeps it warm for its whole life.
+ *
+ * A batch carries a small shared heartbeat the main thread's watchdog reads: the phase, and a
+ * count bumped as each job starts. Timeouts are measured from those beats, so time spent queued
+ * or in `setup` never counts against a sample.
+ */
+import type { EvaluationJob, EvaluationResult, EvaluatorRef, PreparedEvaluator } from './evaluation.js';
+import { evaluatorKey, prepareEvaluator, preparationOutcome, scoreOne } from './evaluation.js';
+
+/** What the main thread sends: jobs of one evaluator, and where to beat. Plain data only. */
+export interface EvaluationBatch {
+  evaluator: EvaluatorRef;
+  jobs: EvaluationJob[];
+  /** Int32 slots `[phase, jobsStarted]`; see `heartbeatSlot`. */
+  heartbeat?: SharedArrayBuffer;
+}
+
+/** The heartbeat's layout: slot indexes and the phase values. */
+export const heartbeatSlot = { phase: 0, jobsStarted: 1 } as const;
+export const batchPhase = { queued: 0, preparing: 1, scoring: 2 } as const;
+
+/** Successful preparations only: a failed `setup` is tried again by the next batch. */
+const prepared = new Map<string, PreparedEvaluator>();
+
+export default async function evaluateBatch({ evaluator, jobs, heartbeat }: EvaluationBatch): Promise<EvaluationResult[]> {
+  const beat = heartbeat === undefined ? undefined : new Int32Array(heartbeat);
+  const key = evaluatorKey(evaluator);
+  let ready = prepared.get(key);
+  if (ready === undefined) {
+    if (beat !== undefined) Atomics.store(beat, heartbeatSlot.phase, batchPhase.preparing);
+    try {
+      ready = await prepareEvaluator(evaluator);
+    } catch (error) {
+      const outcome = preparationOutcome(error, evaluator);
+      return jobs.map((job) => ({ id: job.id, ...outcome }));
+    }
+    prepared.set(key, ready);
+  }
+  if (beat !== undefined) Atomics.store(beat, heartbeatSlot.phase, batchPhase.scoring);
+  const results: EvaluationResult[] = [];
+  for (const job of jobs) {
+    if (beat !== undefined) Atomics.add(beat, heartbeatSlot.jobsStarted, 1);
+    const outcome = await scoreOne(ready.definition, ready.state, ready.context, job.sample);
+    results.push({ id: job.id, ...outcome });
+  }
+  return results;
+}

@@ -1,0 +1,51 @@
+/**
+ * The registry of built-in plugins, evaluators and detectors: explicit, sorted maps of lazy
+ * references, frozen at start-up. Nothing registers itself as an import side effect, and `core/`
+ * reaches plugins and evaluators only through here or through a path the user gives.
+ */
+import type { DetectorDefinition, PluginDefinition } from './plugin-api.js';
+
+type PluginModule = { default: PluginDefinition };
+type DetectorModule = { default: DetectorDefinition };
+
+/** Built-in plugins by name → a lazy import of the module whose default export is the plugin. */
+export const builtinPlugins: Readonly<Record<string, () => Promise<PluginModule>>> = Object.freeze({
+  text: () => import('../plugins/text/text.js') as Promise<PluginModule>,
+});
+
+/** Built-in evaluators by name → the module URL a worker imports (its default export is the evaluator). */
+export const builtinEvaluators: Readonly<Record<string, string>> = Object.freeze({
+  'ground-truth': new URL('../evaluators/ground-truth/ground-truth.js', import.meta.url).href,
+});
+
+/** Built-in detectors by name → a lazy import. */
+export const builtinDetectors: Readonly<Record<string, () => Promise<DetectorModule>>> = Object.freeze({});
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known name nearest to `name`, if it is near enough to be a plausible typo. */
+export function nearestName(name: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== null && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : null;
+}
