@@ -132,7 +132,7 @@ function createSemaphore(limit: number) {
   };
 }
 
-function describe(error: unknown): { code: string; message: string } {
+function errorParts(error: unknown): { code: string; message: string } {
   const code = (error as { code?: unknown })?.code;
   const message = error instanceof Error ? error.message : String(error);
   return { code: typeof code === 'string' ? code : 'ERROR', message };
@@ -211,11 +211,11 @@ export function createMinerClient({ signer, concurrency = defaults.concurrency, 
       try {
         return result('ok', { ...whole, json: JSON.parse(fatalUtf8.decode(raw)) as Json });
       } catch (error) {
-        return result('invalid_json', { ...whole, error: describe(error).message });
+        return result('invalid_json', { ...whole, error: errorParts(error).message });
       }
     } catch (error) {
       if (timedOut) return result('timeout', { httpStatus, bodyText: prefix(), error: `no complete response within ${limits.timeoutMs} ms` });
-      const { code, message } = describe(error);
+      const { code, message } = errorParts(error);
       if (code === REFUSED) return result('refused_address', { error: message });
       if (code === 'UND_ERR_HEADERS_OVERFLOW') return result('too_large', { httpStatus, error: 'the response headers are too large' });
       return result('unreachable', { httpStatus, bodyText: prefix(), error: `${code}: ${message}` });

@@ -46,18 +46,26 @@ const ONSETS = ['b', 'br', 'c', 'd', 'dr', 'f', 'g', 'gr', 'h', 'k', 'l', 'm', '
 const NUCLEI = ['a', 'a', 'e', 'e', 'i', 'o', 'o', 'u', 'ai', 'ou'];
 const CODAS = ['', '', '', '', '', 'n', 'r', 'l', 's', 'm', 'x', 'nd'];
 
+/** Prompts are public: a pseudo-word never contains these (it is redrawn). */
+const UNWANTED = /shit|cunt|fag|nig|slut|whor|rape|nazi|satan|dick|cock|piss|tit|porn|sex|bitch|hitler|kill|die|dead/;
+
 /** A lower-case pronounceable pseudo-word of `syllables` syllables. */
 export function pseudoWord(random: Random, syllables: number): string {
-  let word = '';
-  for (let i = 0; i < syllables; i++) word += random.pick(ONSETS) + random.pick(NUCLEI) + random.pick(CODAS);
-  return word;
+  for (;;) {
+    let word = '';
+    for (let i = 0; i < syllables; i++) word += random.pick(ONSETS) + random.pick(NUCLEI) + random.pick(CODAS);
+    if (!UNWANTED.test(word)) return word;
+  }
 }
 
 export function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
-/** A lower-case word: a common one or, as often, a pseudo-word of 2–3 syllables. */
+/**
+ * A lower-case word: a common one a quarter of the time, else a pseudo-word of 2–3 syllables
+ * (so that a word seldom repeats across rounds).
+ */
 export function randomWord(random: Random): string {
-  return random.next() < 0.5 ? random.pick(COMMON_WORDS) : pseudoWord(random, random.int(2, 3));
+  return random.next() < 0.25 ? random.pick(COMMON_WORDS) : pseudoWord(random, random.int(2, 3));
 }

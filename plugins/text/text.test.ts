@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import text from './text.js';
+import { TEXT_DATASET_VERSION } from '../../datasets/text/generate.js';
+
+describe('the text plugin', () => {
+  it('accepts a response of exactly { answer: string }', () => {
+    const { response } = text.protocol;
+    assert.equal(response.safeParse({ answer: '42' }).success, true);
+    assert.equal(response.safeParse({ answer: '' }).success, true);
+  });
+
+  it('refuses extra fields, a non-string answer, an answer over 4096 characters and a bare string', () => {
+    const { response } = text.protocol;
+    for (const body of [{ answer: '42', reasoning: '…' }, { answer: 42 }, {}, { answer: 'x'.repeat(4097) }, '42', null]) {
+      assert.equal(response.safeParse(body).success, false, JSON.stringify(body).slice(0, 40));
+    }
+  });
+
+  it('draws perRound tasks of the declared dataset version, each answerable by its reference miner', async () => {
+    const tasks = text.tasks.generate({ seed: 'c0ffee', count: text.tasks.perRound, round: 9 });
+    assert.equal(tasks.length, 8);
+    assert.equal(text.tasks.version, TEXT_DATASET_VERSION);
+    for (const task of tasks) {
+      const answer = await text.miner.answer({ id: task.id, kind: task.kind, prompt: task.prompt, payload: task.payload }, 1, () => 0.5);
+      assert.equal(text.protocol.response.safeParse(answer).success, true);
+    }
+  });
+
+  it('scores with ground-truth alone, no detectors, and is frozen', () => {
+    assert.deepEqual(text.evaluators, { 'ground-truth': { weight: 1 } });
+    assert.deepEqual(text.detectors, []);
+    assert.ok(Object.isFrozen(text));
+  });
+});
