@@ -116,7 +116,7 @@ describe('ground-truth', () => {
     );
   });
 
-  it('is scored the same with its defaults as the declared schema accepts them, and refuses a negative tolerance', () => {
+  it('has an options schema that accepts the defaults and refuses a negative tolerance or an unknown option', () => {
     const { schema } = groundTruth.options!;
     assert.deepEqual(schema.parse(defaults), defaults);
     assert.equal(schema.safeParse({ numericTolerance: -1 }).success, false);
