@@ -3,9 +3,11 @@
  * ratio against a baseline measured in the same process.
  */
 import { runConsensusBench } from './consensus.js';
+import { runRoundBench } from './round.js';
 
 const benches: Record<string, (args: string[]) => void | Promise<void>> = {
   consensus: runConsensusBench,
+  round: runRoundBench,
 };
 
 const [name, ...args] = process.argv.slice(2);
