@@ -105,6 +105,19 @@ export const errorCatalogue = {
   PROCTOR_ERR_MINERS_FILE: entry<{ path: string; problem: string }>('user', (d) => `--miners ${d.path}: ${d.problem}`),
   PROCTOR_ERR_RUN_OPTIONS: entry<{ option: string; problem: string }>('user', (d) => `${d.option} ${d.problem}`),
   PROCTOR_ERR_MINER_LISTEN: entry<{ port: number; detail: string }>('user', (d) => `cannot listen on 127.0.0.1:${d.port}: ${d.detail}`),
+  PROCTOR_ERR_MODEL_NOT_FOUND: entry<{ name: string; known: string[] }>(
+    'user',
+    (d) => `no model "${d.name}" (bundled or configured: ${d.known.join(', ') || 'none'}; or give a folder path)`,
+  ),
+  PROCTOR_ERR_MODEL_FILE_MISSING: entry<{ model: string; file: string }>('user', (d) => `model ${d.model}: ${d.file} is missing`),
+  PROCTOR_ERR_MODEL_MALFORMED: entry<{ model: string; file: string; problem: string }>('user', (d) => `model ${d.model}: ${d.file} ${d.problem}`),
+  PROCTOR_ERR_MODEL_PROVIDER: entry<{ provider: string; detail: string }>(
+    'user',
+    (d) => `execution provider "${d.provider}" is not available: ${d.detail}`,
+  ),
+  PROCTOR_ERR_MODEL_INFERENCE: entry<{ model: string; detail: string }>('internal', (d) => `model ${d.model} failed to run: ${d.detail}`),
+  PROCTOR_ERR_SCORE_INPUT: entry<{ line: number; problem: string }>('user', (d) => `standard input line ${d.line}: ${d.problem}`),
+  PROCTOR_ERR_REFERENCE_ENDPOINT: entry<{ url: string; detail: string }>('user', (d) => `reference generator ${d.url} failed: ${d.detail}`),
   PROCTOR_ERR_INTERNAL_UNEXPECTED: entry<{ detail: string }>('internal', (d) => `internal error: ${d.detail}`),
 } as const;
 
