@@ -155,9 +155,10 @@ export interface PluginDefinition {
   /**
    * Evaluators by name, with their weight in the combined score and their options. A name is looked
    * up in the registry of built-in evaluators unless `module` gives the plugin's own evaluator
-   * (a path relative to the plugin's module, or a file URL).
+   * (a path relative to the plugin's module, or a file URL). `kinds` limits an evaluator to tasks of
+   * those kinds; a response's combined score then weighs only the evaluators that apply to it.
    */
-  evaluators: { [name: string]: { weight: number; options?: { [key: string]: Json }; module?: string } };
+  evaluators: { [name: string]: { weight: number; options?: { [key: string]: Json }; module?: string; kinds?: string[] } };
   /** Detector registry names run on every task. */
   detectors?: string[];
   /** Response schema and limits of the miner protocol (`docs/protocol.md`). */

@@ -5,7 +5,7 @@
  */
 import { proctorError } from './errors.js';
 import type { Json } from './plugin-api.js';
-import { loadPlugin, type LoadedPlugin } from './plugin-loader.js';
+import { appliesTo, loadPlugin, type LoadedPlugin } from './plugin-loader.js';
 import { createInlineEvaluator } from './pool/inline.js';
 import type { EvaluationJob } from './pool/evaluation.js';
 import { randomFrom } from './local/local-subnet.js';
@@ -40,18 +40,25 @@ export async function checkPlugin(spec: string, cwd = process.cwd()): Promise<Ch
     if (!parsed.success) fail(def.name, `the reference miner's answer to ${task.id} fails the response schema: ${JSON.stringify(answer).slice(0, 200)}`);
     if (Buffer.byteLength(JSON.stringify(answer)) > def.protocol.maxResponseBytes) fail(def.name, `the reference miner's answer to ${task.id} is over maxResponseBytes`);
     for (const e of plugin.evaluators) {
+      if (!appliesTo(e, task.kind)) continue;
       jobs.push({ id: jobs.length, evaluator: { name: e.name, version: e.version, module: e.module, options: e.options }, sample: { task, response: parsed.data as Json } });
     }
   }
   const evaluator = createInlineEvaluator();
   const results = await evaluator.evaluate(jobs);
-  let total = 0;
+  // The combined score of each task, weights renormalised over the evaluators that apply to it.
+  const perTask = new Map<string, { sum: number; weight: number }>();
   for (const r of results) {
     if (r.status === 'error') fail(def.name, `evaluator ${jobs[r.id].evaluator.name} failed on ${jobs[r.id].sample.task.id}: [${r.code}] ${r.message}`);
     const e = plugin.evaluators.find((x) => x.name === jobs[r.id].evaluator.name)!;
     const [lo, hi] = e.output.range;
-    total += e.weight * (hi > lo ? (r.value - lo) / (hi - lo) : 0);
+    const entry = perTask.get(jobs[r.id].sample.task.id) ?? { sum: 0, weight: 0 };
+    entry.sum += e.weight * (hi > lo ? (r.value - lo) / (hi - lo) : 0);
+    entry.weight += e.weight;
+    perTask.set(jobs[r.id].sample.task.id, entry);
   }
+  let total = 0;
+  for (const { sum, weight } of perTask.values()) total += weight > 0 ? sum / weight : 0;
   const mean = tasks.length > 0 ? total / tasks.length : 0;
   lines.push(`reference miner at skill 1: every answer passes the response schema; mean combined score ${mean.toFixed(3)}`);
   if (mean < 0.5) lines.push('warning: a perfect reference miner scores below 0.5; check the evaluators or the solver');

@@ -22,6 +22,13 @@ export interface PluginEvaluator {
   weight: number;
   options: { [key: string]: Json };
   output: { range: readonly [number, number]; higherIsBetter: boolean };
+  /** The task kinds it scores; null = every task. */
+  kinds: string[] | null;
+}
+
+/** Whether an evaluator scores tasks of this kind. */
+export function appliesTo(evaluator: PluginEvaluator, kind: string): boolean {
+  return evaluator.kinds === null || evaluator.kinds.includes(kind);
 }
 
 export interface LoadedPlugin {
@@ -43,7 +50,7 @@ const shape = z.object({
   }),
   evaluators: z.record(
     z.string(),
-    z.object({ weight: z.number(), options: z.record(z.string(), z.unknown()).optional(), module: z.string().optional() }),
+    z.object({ weight: z.number(), options: z.record(z.string(), z.unknown()).optional(), module: z.string().optional(), kinds: z.array(z.string()).min(1).optional() }),
   ),
   detectors: z.array(z.string()).optional(),
   protocol: z.object({
@@ -146,7 +153,7 @@ export async function loadPlugin(spec: string, cwd = process.cwd()): Promise<Loa
       }
     }
     const def = await loadEvaluatorMeta(name, moduleUrl);
-    evaluators.push({ name, version: def.version, module: moduleUrl, weight: config.weight / total, options: config.options ?? {}, output: def.output });
+    evaluators.push({ name, version: def.version, module: moduleUrl, weight: config.weight / total, options: config.options ?? {}, output: def.output, kinds: config.kinds ?? null });
   }
   return { definition: plugin, source, evaluators };
 }

@@ -10,6 +10,7 @@ import { registerConsensus } from './consensus-command.js';
 import { registerMiner } from './miner-command.js';
 import { registerPlugins } from './plugins-command.js';
 import { registerRun } from './run-command.js';
+import { registerScore } from './score-command.js';
 import { reportError } from './report-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   // Subcommands inherit exitOverride and the silenced error output from the program.
   registerRun(program);
   registerAudit(program);
+  registerScore(program);
   registerConsensus(program);
   registerMiner(program);
   registerPlugins(program);
@@ -47,7 +49,8 @@ function isCleanExit(err: CommanderError): boolean {
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // A command may set an exit code of its own (e.g. `score` after unreadable lines).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (isCleanExit(err)) return 0;

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DetectorDefinition, Finding, Json, ResponseView, Task } from '../plugin-api.js';
-import type { LoadedPlugin } from '../plugin-loader.js';
+import { appliesTo, type LoadedPlugin } from '../plugin-loader.js';
 import type { EvaluationJob, EvaluationResult } from '../pool/evaluation.js';
 import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, ScoreRow, TaskRow } from '../store/records.js';
 
@@ -154,6 +154,7 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
   for (const p of answered) {
     if (p.parsed === undefined) continue;
     for (const evaluator of p.plugin.evaluators) {
+      if (!appliesTo(evaluator, p.task.kind)) continue;
       jobs.push({
         id: jobs.length,
         evaluator: { name: evaluator.name, version: evaluator.version, module: evaluator.module, options: evaluator.options },
@@ -214,9 +215,12 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
     let combined = 0;
     if (p.parsed !== undefined) {
       const byEvaluator = values.get(p) ?? {};
-      const weights = Object.fromEntries(p.plugin.evaluators.map((e) => [e.name, e.weight]));
+      // Only the evaluators that apply to this task's kind count, their weights renormalised.
+      const applying = p.plugin.evaluators.filter((e) => appliesTo(e, p.task.kind));
+      const total = applying.reduce((acc, e) => acc + e.weight, 0);
+      const weights = Object.fromEntries(applying.map((e) => [e.name, total > 0 ? e.weight / total : 0]));
       const rule = p.plugin.definition.combine;
-      combined = clamp01(rule ? rule(byEvaluator, weights) : p.plugin.evaluators.reduce((acc, e) => acc + e.weight * (byEvaluator[e.name] ?? 0), 0));
+      combined = clamp01(rule ? rule(byEvaluator, weights) : applying.reduce((acc, e) => acc + weights[e.name] * (byEvaluator[e.name] ?? 0), 0));
     }
     const penalty = penalties.get(p) ?? 1;
     return { taskKey: p.task.id, uid: p.miner.uid, combined, penalty, final: combined * penalty };
