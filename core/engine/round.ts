@@ -8,25 +8,12 @@ import { createHash } from 'node:crypto';
 import type { DetectorDefinition, Finding, Json, ResponseView, Task } from '../plugin-api.js';
 import { appliesTo, type LoadedPlugin } from '../plugin-loader.js';
 import type { EvaluationJob, EvaluationResult } from '../pool/evaluation.js';
-import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, ScoreRow, TaskRow } from '../store/records.js';
+import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, RoundRecord, ScoreRow, TaskRow } from '../store/records.js';
+import type { MinerTarget, QueryLimits, QueryResult } from '../transport/client.js';
 
 /** What the round needs from the transport: one signed query, never throwing for a miner's faults. */
 export interface MinerQuerier {
-  query(
-    target: { hotkey: string; url: string },
-    path: string,
-    body: Json,
-    limits: { timeoutMs: number; maxResponseBytes: number },
-  ): Promise<{
-    status: Exclude<ResponseStatus, 'invalid_response'>;
-    httpStatus: number | null;
-    latencyMs: number;
-    startedAtMs: number;
-    bodyText: string | null;
-    bodyHash: string | null;
-    json: Json | undefined;
-    error: string | null;
-  }>;
+  query(target: MinerTarget, path: string, body: Json, limits: QueryLimits): Promise<QueryResult>;
 }
 
 export interface RoundMiner {
@@ -49,7 +36,7 @@ export interface RoundOutcome {
   scores: ScoreRow[];
   responseScores: ResponseScoreRow[];
   findings: FindingRow[];
-  minerScores: { uid: number; hotkey: string; tasks: number; answered: number; score: number }[];
+  minerScores: RoundRecord['minerScores'];
   stats: { byStatus: Record<string, number>; evaluations: number; evaluationMs: number; queryMs: number };
 }
 
