@@ -15,7 +15,10 @@ export const builtinPlugins: Readonly<Record<string, () => Promise<PluginModule>
 
 /** Built-in evaluators by name → the module URL a worker imports (its default export is the evaluator). */
 export const builtinEvaluators: Readonly<Record<string, string>> = Object.freeze({
+  'embedding-similarity': new URL('../evaluators/embedding-similarity/embedding-similarity.js', import.meta.url).href,
   'ground-truth': new URL('../evaluators/ground-truth/ground-truth.js', import.meta.url).href,
+  perplexity: new URL('../evaluators/perplexity/perplexity.js', import.meta.url).href,
+  'reference-comparison': new URL('../evaluators/reference-comparison/reference-comparison.js', import.meta.url).href,
 });
 
 /** Built-in detectors by name → a lazy import. */
