@@ -1,7 +1,8 @@
 /**
  * A paraphrase set the project builds itself, for measuring sentence embedders: each fact is said
  * twice in different words (a paraphrase pair), and a pair of sentences about different facts is
- * unrelated. Seeded, so every run measures the same pairs.
+ * unrelated — half of those about the same names and numbers, so that word overlap alone does not
+ * separate them. Seeded, so every run measures the same pairs.
  */
 import { seededRandom } from '../seeded-random.js';
 
@@ -76,7 +77,9 @@ export function paraphrasePairs(count: number, seed = 'proctor-quality'): Senten
     pairs.push({ a: first(s), b: second(s), paraphrase: true });
     let u = random.int(0, templates.length - 2);
     if (u >= t) u += 1;
-    pairs.push({ a: templates[t][random.int(0, 1)](s), b: templates[u][random.int(0, 1)](slots(random)), paraphrase: false });
+    // Half the unrelated pairs are hard: another fact about the same names, places and numbers.
+    const other = random.next() < 0.5 ? s : slots(random);
+    pairs.push({ a: templates[t][random.int(0, 1)](s), b: templates[u][random.int(0, 1)](other), paraphrase: false });
   }
   return pairs;
 }
