@@ -1,0 +1,385 @@
+/**
+ * The bundled n-gram language model at run time: loads a folder written by `build-ngram.ts`
+ * (`model.json` + `ngrams.bin.gz`) into typed arrays and scores text with it.
+ *
+ * The model is interpolated modified Kneser–Ney (see `native/ngram/README.md`), stored in backoff
+ * form as a trie: per order, entries sorted by (parent entry, word), each with a quantised
+ * log-probability and, below the top order, a log backoff weight and its children's range. A query
+ * walks the longest stored context down to the unigram, the way KenLM does.
+ *
+ * On top of the static model, scoring mixes in a small **within-text cache** (on by default): the
+ * continuation of a 3-token context already seen earlier in the same text is predicted with weight
+ * `c(h) / (c(h) + distinct(h) + 1)`. Natural text barely notices (its 3-token contexts rarely
+ * recur), but a text that repeats itself becomes predictable, as it does for a neural LM reading its
+ * own context, so degenerate repetition shows up as a very low perplexity.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { proctorError } from '../../core/errors.js';
+import type { TokenScorer } from '../api.js';
+import { SENTENCE_END, SENTENCE_START, UNKNOWN, tokenizeSentences } from './tokenize.js';
+
+export const NGRAM_FORMAT = 'proctor-ngram-kn';
+export const NGRAM_FORMAT_VERSION = 1;
+export const METADATA_FILE = 'model.json';
+export const NGRAM_FILE = 'ngrams.bin.gz';
+/** The first bytes of the decompressed `ngrams.bin`. */
+export const NGRAM_MAGIC = 'PKN1';
+/** Log-probabilities and log backoffs are stored as `round(-ln x / LOG_STEP)` in 16 bits (ln x ≥ −65.5). */
+export const LOG_STEP = 1 / 1000;
+export const LOG_MAX_CODE = 0xffff;
+
+/** Which text the cache remembers: the last `CACHE_CONTEXT` predicted tokens. */
+const CACHE_CONTEXT = 3;
+const CACHE_PRIOR = 1;
+
+/** `model.json`: what was built, from what, and how well it does on text it never saw. */
+export interface NgramMetadata {
+  format: typeof NGRAM_FORMAT;
+  formatVersion: number;
+  name: string;
+  order: number;
+  /** Words, `<unk>`, `<s>` and `</s>`. */
+  vocabularySize: number;
+  /** Stored n-grams per order (index 0 = unigrams). */
+  counts: number[];
+  /** Per order, Chen & Goodman's [D1, D2, D3+]. */
+  discounts: number[][];
+  [key: string]: unknown;
+}
+
+/** The perplexity of a text: `exp(-meanLogProb)` over its scored tokens (each sentence's `</s>` included). */
+export interface PerplexityResult {
+  perplexity: number;
+  tokens: number;
+  meanLogProb: number;
+}
+
+export interface NgramScoringOptions {
+  /** Mix in the within-text cache (default true); false gives the static Kneser–Ney model alone. */
+  cache?: boolean;
+}
+
+/** The decoded trie; `backoff` and `childStart` exist below the top order. */
+export interface NgramTables {
+  order: number;
+  vocabulary: string[];
+  /** Per order n (index n-1): the last word of each entry (orders ≥ 2). */
+  words: Uint32Array[];
+  logProb: Float32Array[];
+  backoff: Float32Array[];
+  /** Per order n < top: entry i's children at order n+1 are [childStart[i], childStart[i+1]). */
+  childStart: Uint32Array[];
+}
+
+/**
+ * Perplexity from per-token natural-log probabilities, the same for every scorer. No tokens →
+ * `perplexity` and `meanLogProb` are NaN.
+ */
+export function perplexityFromLogProbs(logProbs: readonly number[]): PerplexityResult {
+  let sum = 0;
+  for (const value of logProbs) sum += value;
+  const meanLogProb = logProbs.length === 0 ? Number.NaN : sum / logProbs.length;
+  return { perplexity: Math.exp(-meanLogProb), tokens: logProbs.length, meanLogProb };
+}
+
+/** A loaded n-gram model: a `TokenScorer` whose `logProbs` never reject for any string. */
+export class NgramModel implements TokenScorer {
+  readonly name: string;
+  readonly order: number;
+  readonly vocabulary: readonly string[];
+  private readonly ids = new Map<string, number>();
+
+  constructor(readonly metadata: NgramMetadata, private readonly tables: NgramTables) {
+    this.name = metadata.name;
+    this.order = tables.order;
+    this.vocabulary = tables.vocabulary;
+    tables.vocabulary.forEach((word, id) => this.ids.set(word, id));
+  }
+
+  /** The id of a normalised token (`<unk>`'s for words outside the vocabulary). */
+  idOf(token: string): number {
+    return this.ids.get(token) ?? this.ids.get(UNKNOWN)!;
+  }
+
+  /**
+   * The static model's ln p(word | context), both already tokenized; the context may start with
+   * `<s>` and only its last `order - 1` tokens count.
+   */
+  logProb(context: readonly string[], word: string): number {
+    const ids = context.slice(Math.max(0, context.length - this.order + 1)).map((t) => this.idOf(t));
+    return this.logProbOfIds(ids, this.idOf(word));
+  }
+
+  /** Per text, its scored tokens (words and each sentence's `</s>`) and their natural-log probabilities. */
+  async logProbs(texts: readonly string[], options: NgramScoringOptions = {}): Promise<{ tokens: string[]; logProbs: number[] }[]> {
+    return texts.map((text) => this.scoreText(text, options));
+  }
+
+  /** `logProbs` for one text, synchronously. */
+  scoreText(text: string, { cache = true }: NgramScoringOptions = {}): { tokens: string[]; logProbs: number[] } {
+    const tokens: string[] = [];
+    const logProbs: number[] = [];
+    const textCache = cache ? new TextCache() : null;
+    const start = this.idOf(SENTENCE_START);
+    for (const sentence of tokenizeSentences(text)) {
+      const surface = [...sentence, SENTENCE_END];
+      const ids = [start, ...surface.map((t) => this.idOf(t))];
+      for (let i = 1; i < ids.length; i++) {
+        const staticLogProb = this.logProbOfIds(ids.slice(Math.max(0, i - this.order + 1), i), ids[i]);
+        tokens.push(surface[i - 1]);
+        logProbs.push(textCache ? textCache.mix(staticLogProb, ids[i]) : staticLogProb);
+      }
+    }
+    return { tokens, logProbs };
+  }
+
+  /** Length-normalised: the perplexity per scored token. */
+  perplexity(text: string, options: NgramScoringOptions = {}): PerplexityResult {
+    return perplexityFromLogProbs(this.scoreText(text, options).logProbs);
+  }
+
+  private logProbOfIds(context: readonly number[], word: number): number {
+    const { logProb, backoff, words, childStart } = this.tables;
+    let backoffSum = 0;
+    for (let start = 0; start < context.length; start++) {
+      const length = context.length - start;
+      const node = this.findEntry(context, start);
+      if (node < 0) continue;
+      const child = findChild(words[length], childStart[length - 1], node, word);
+      if (child >= 0) return backoffSum + logProb[length][child];
+      backoffSum += backoff[length - 1][node];
+    }
+    return backoffSum + logProb[0][word];
+  }
+
+  /** The entry index of context[start..] at its order, or -1 when not stored. */
+  private findEntry(context: readonly number[], start: number): number {
+    let entry = context[start];
+    for (let i = start + 1; i < context.length && entry >= 0; i++) {
+      const order = i - start; // entry is at this order (1-based), its children at order + 1
+      entry = findChild(this.tables.words[order], this.tables.childStart[order - 1], entry, context[i]);
+    }
+    return entry;
+  }
+}
+
+function findChild(words: Uint32Array, childStart: Uint32Array, parent: number, word: number): number {
+  let low = childStart[parent];
+  let high = childStart[parent + 1] - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const value = words[mid];
+    if (value === word) return mid;
+    if (value < word) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
+}
+
+/** The within-text cache: what followed each 3-token context earlier in this text. */
+class TextCache {
+  private readonly history: number[] = [];
+  private readonly continuations = new Map<string, Map<number, number>>();
+
+  /** ln((1 − λ) p_static + λ p_cache), then remembers the token. */
+  mix(staticLogProb: number, word: number): number {
+    const key = this.history.length >= CACHE_CONTEXT ? this.history.slice(-CACHE_CONTEXT).join(' ') : null;
+    const seen = key === null ? undefined : this.continuations.get(key);
+    let result = staticLogProb;
+    if (seen) {
+      let total = 0;
+      for (const count of seen.values()) total += count;
+      const lambda = total / (total + seen.size + CACHE_PRIOR);
+      result = Math.log((1 - lambda) * Math.exp(staticLogProb) + (lambda * (seen.get(word) ?? 0)) / total);
+    }
+    if (key !== null) {
+      const next = seen ?? new Map<number, number>();
+      next.set(word, (next.get(word) ?? 0) + 1);
+      this.continuations.set(key, next);
+    }
+    this.history.push(word);
+    return result;
+  }
+}
+
+/**
+ * The bundled model's folder: `native/models/ngram-kn` of the repository, found from this module's
+ * URL whether it runs compiled (`dist/native/ngram/` → `../../../native/models/ngram-kn`) or from
+ * source (`native/ngram/` → `../models/ngram-kn`).
+ */
+export function bundledNgramModelDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const candidates = [resolve(here, '../../../native/models/ngram-kn'), resolve(here, '../models/ngram-kn')];
+  return candidates.find((dir) => existsSync(resolve(dir, METADATA_FILE))) ?? candidates[0];
+}
+
+async function readModelFile(model: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw proctorError('PROCTOR_ERR_MODEL_FILE_MISSING', { model, file: path }, error);
+    throw proctorError('PROCTOR_ERR_MODEL_MALFORMED', { model, file: path, problem: `cannot be read: ${(error as Error).message}` }, error);
+  }
+}
+
+function parseMetadata(model: string, file: string, bytes: Buffer): NgramMetadata {
+  const malformed = (problem: string, cause?: unknown) => proctorError('PROCTOR_ERR_MODEL_MALFORMED', { model, file, problem }, cause);
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw malformed(`is not valid JSON: ${(error as Error).message}`, error);
+  }
+  const meta = value as Partial<NgramMetadata> | null;
+  if (meta === null || typeof meta !== 'object') throw malformed('is not a JSON object');
+  if (meta.format !== NGRAM_FORMAT) throw malformed(`has format ${JSON.stringify(meta.format)}, expected "${NGRAM_FORMAT}"`);
+  if (meta.formatVersion !== NGRAM_FORMAT_VERSION) throw malformed(`has format version ${String(meta.formatVersion)}; this Proctor reads ${NGRAM_FORMAT_VERSION}`);
+  if (typeof meta.name !== 'string' || !Number.isInteger(meta.order) || (meta.order as number) < 1) throw malformed('lacks a name or an integer order');
+  return meta as NgramMetadata;
+}
+
+/** Reads unsigned LEB128 integers from a byte section. */
+class VarintReader {
+  private offset = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+  next(): number {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      if (this.offset >= this.bytes.length) throw new Error('a varint section ends early');
+      const byte = this.bytes[this.offset++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+      shift += 7;
+      if (shift > 35) throw new Error('a varint is too long');
+    }
+  }
+  get done(): boolean {
+    return this.offset === this.bytes.length;
+  }
+}
+
+interface BinaryHeader {
+  order: number;
+  vocabularySize: number;
+  counts: number[];
+  logStep: number;
+  sections: { name: string; bytes: number }[];
+}
+
+/** Decodes the decompressed `ngrams.bin`; throws a plain Error with the problem when it is inconsistent. */
+export function decodeNgramTables(bin: Buffer): NgramTables {
+  if (bin.length < 8 || bin.toString('latin1', 0, 4) !== NGRAM_MAGIC) throw new Error(`does not start with ${NGRAM_MAGIC}`);
+  const headerLength = bin.readUInt32LE(4);
+  const header = JSON.parse(bin.toString('utf8', 8, 8 + headerLength)) as BinaryHeader;
+  const { order, vocabularySize, counts, logStep } = header;
+  const consistent = Number.isInteger(order) && order >= 1 && Array.isArray(counts) && counts.length === order && counts[0] === vocabularySize
+    && counts.every((n) => Number.isInteger(n) && n >= 0) && typeof logStep === 'number' && logStep > 0 && Array.isArray(header.sections);
+  if (!consistent) throw new Error('has an inconsistent header');
+  const sections = new Map<string, Buffer>();
+  let offset = 8 + headerLength;
+  for (const { name, bytes } of header.sections) {
+    if (offset + bytes > bin.length) throw new Error(`ends inside section ${name}`);
+    sections.set(name, bin.subarray(offset, offset + bytes));
+    offset += bytes;
+  }
+  if (offset !== bin.length) throw new Error('has bytes after its last section');
+  const section = (name: string, expectedBytes?: number): Buffer => {
+    const bytes = sections.get(name);
+    if (!bytes) throw new Error(`lacks section ${name}`);
+    if (expectedBytes !== undefined && bytes.length !== expectedBytes) throw new Error(`section ${name} has ${bytes.length} bytes, expected ${expectedBytes}`);
+    return bytes;
+  };
+  const dequantise = (bytes: Buffer): Float32Array => {
+    const values = new Float32Array(bytes.length / 2);
+    for (let i = 0; i < values.length; i++) {
+      const code = bytes.readUInt16LE(2 * i);
+      values[i] = code === LOG_MAX_CODE ? -Infinity : -code * logStep;
+    }
+    return values;
+  };
+
+  const vocabulary = section('vocabulary').toString('utf8').split('\n');
+  if (vocabulary.length !== vocabularySize) throw new Error(`has ${vocabulary.length} words, the header says ${vocabularySize}`);
+  const words: Uint32Array[] = [Uint32Array.from(vocabulary, (_, i) => i)];
+  const logProb: Float32Array[] = [];
+  const backoff: Float32Array[] = [];
+  const childStart: Uint32Array[] = [];
+  for (let n = 1; n <= order; n++) {
+    const count = counts[n - 1];
+    logProb.push(dequantise(section(`logProb.${n}`, 2 * count)));
+    if (n < order) {
+      backoff.push(dequantise(section(`backoff.${n}`, 2 * count)));
+      const reader = new VarintReader(section(`children.${n}`));
+      const starts = new Uint32Array(count + 1);
+      for (let i = 0; i < count; i++) starts[i + 1] = starts[i] + reader.next();
+      if (!reader.done || starts[count] !== counts[n]) throw new Error(`section children.${n} does not add up to ${counts[n]} entries`);
+      childStart.push(starts);
+    }
+    if (n >= 2) {
+      const reader = new VarintReader(section(`words.${n}`));
+      const parents = childStart[n - 2];
+      const ids = new Uint32Array(count);
+      for (let parent = 0; parent < counts[n - 2]; parent++) {
+        let previous = -1;
+        for (let i = parents[parent]; i < parents[parent + 1]; i++) {
+          previous += reader.next() + 1;
+          if (previous >= vocabularySize) throw new Error(`section words.${n} names a word outside the vocabulary`);
+          ids[i] = previous;
+        }
+      }
+      if (!reader.done) throw new Error(`section words.${n} has bytes left over`);
+      words.push(ids);
+    }
+  }
+  for (const special of [UNKNOWN, SENTENCE_START, SENTENCE_END]) {
+    if (!vocabulary.includes(special)) throw new Error(`lacks the token ${special}`);
+  }
+  return { order, vocabulary, words, logProb, backoff, childStart };
+}
+
+const loaded = new Map<string, Promise<NgramModel>>();
+
+async function load(dir: string): Promise<NgramModel> {
+  const model = basename(dir);
+  const metadataPath = resolve(dir, METADATA_FILE);
+  const metadata = parseMetadata(model, metadataPath, await readModelFile(model, metadataPath));
+  const binPath = resolve(dir, NGRAM_FILE);
+  const gz = await readModelFile(metadata.name, binPath);
+  let tables: NgramTables;
+  try {
+    tables = decodeNgramTables(gunzipSync(gz));
+  } catch (error) {
+    throw proctorError('PROCTOR_ERR_MODEL_MALFORMED', { model: metadata.name, file: binPath, problem: (error as Error).message }, error);
+  }
+  if (tables.order !== metadata.order) {
+    throw proctorError('PROCTOR_ERR_MODEL_MALFORMED', { model: metadata.name, file: binPath, problem: `has order ${tables.order}, ${METADATA_FILE} says ${metadata.order}` });
+  }
+  return new NgramModel(metadata, tables);
+}
+
+/**
+ * Loads an n-gram model folder (default: the bundled `ngram-kn`), once per thread and folder.
+ * A missing file rejects with PROCTOR_ERR_MODEL_FILE_MISSING naming it; a corrupt one with
+ * PROCTOR_ERR_MODEL_MALFORMED.
+ *
+ * @example
+ * ```ts
+ * const model = await loadNgramModel();
+ * model.perplexity('Call me Ishmael.'); // { perplexity: …, tokens: 5, meanLogProb: … }
+ * ```
+ */
+export function loadNgramModel(dir: string = bundledNgramModelDir()): Promise<NgramModel> {
+  const key = resolve(dir);
+  let model = loaded.get(key);
+  if (!model) {
+    model = load(key);
+    loaded.set(key, model);
+    model.catch(() => loaded.delete(key));
+  }
+  return model;
+}
