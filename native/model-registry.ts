@@ -43,11 +43,17 @@ export function bundledModelsDir(): string | null {
   return null;
 }
 
-/** Names of the bundled models, sorted. */
+/**
+ * Names of the bundled models in the Hugging Face layout, sorted. Other bundled folders (the n-gram
+ * model, which has its own format and loader) are not listed here.
+ */
 export function bundledModelNames(): string[] {
   const dir = bundledModelsDir();
   if (dir === null) return [];
-  return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'config.json')))
+    .map((entry) => entry.name)
+    .sort();
 }
 
 function looksLikePath(nameOrPath: string): boolean {
