@@ -6,8 +6,12 @@ import type { Json, Task } from '../../core/plugin-api.js';
 import { proctorError } from '../../core/errors.js';
 import type { Random } from '../seeded-random.js';
 
-/** How `ground-truth` compares a response with the answer; stored as `meta.answerType`. */
-export type AnswerType = 'number' | 'string' | 'date' | 'time' | 'weekday';
+/**
+ * How a response is compared with the answer; stored as `meta.answerType`. `ground-truth` scores
+ * the closed types; `text` (a continuation) and `summary` are open-ended and scored against the
+ * hidden reference by `reference-comparison`.
+ */
+export type AnswerType = 'number' | 'string' | 'date' | 'time' | 'weekday' | 'text' | 'summary';
 
 /** A task before `generateTextTasks` gives it its id. */
 export type TextTaskDraft = Omit<Task, 'id'>;

@@ -15,7 +15,8 @@ import { capitalise, CITY_SUFFIXES, COLOURS, COMPANY_SUFFIXES, FIRST_NAMES, pseu
 export type LookupAttribute = 'city' | 'founded' | 'employees' | 'colour' | 'founder';
 const ATTRIBUTES: readonly LookupAttribute[] = ['city', 'founded', 'employees', 'colour', 'founder'];
 
-interface Company {
+/** One fictional company of a document; `qa` asks questions that combine these facts. */
+export interface Company {
   name: string;
   sector: string;
   city: string;
@@ -66,7 +67,8 @@ function fresh<T>(used: Set<string>, draw: () => T): T {
   }
 }
 
-function drawCompanies(random: Random): Company[] {
+/** 3–5 companies whose values (names, cities, years, staff, colours, founders) are unique within the document. */
+export function drawCompanies(random: Random): Company[] {
   // Colours are taken up front so that no generated name coincides with one.
   const used = new Set<string>(COLOURS);
   const root = (syllables: number) => fresh(used, () => capitalise(pseudoWord(random, syllables)));
@@ -92,7 +94,8 @@ function drawCompanies(random: Random): Company[] {
   return companies;
 }
 
-function paragraph(random: Random, company: Company): string {
+/** The company's paragraph: the opening sentence, then its facts in shuffled order and varied wording. */
+export function paragraph(random: Random, company: Company): string {
   const sentences: Sentence[] = ATTRIBUTES.map((attribute) => random.pick(SENTENCES[attribute]));
   if (company.branch) sentences.push((s, _p, c) => `${s} opened a second office in ${c.branch!.city} in ${c.branch!.year}.`);
   const forms = subjects(company.name);

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Json, Sample, Task, Verdict } from '../../core/plugin-api.js';
-import groundTruth, { normaliseText, parseLenientNumber, type GroundTruthOptions } from './ground-truth.js';
+import groundTruth, { normaliseText, parseItems, parseLenientNumber, type GroundTruthOptions } from './ground-truth.js';
 
 const defaults = groundTruth.options!.defaults;
 
@@ -128,6 +128,94 @@ describe('ground-truth', () => {
     assert.match(groundTruth.version, /^\d+\.\d+\.\d+$/);
     assert.deepEqual(groundTruth.inputs, ['response', 'answer']);
     assert.deepEqual(groundTruth.output, { range: [0, 1], higherIsBetter: true });
+  });
+});
+
+describe('ground-truth with partial credit and relative tolerance', () => {
+  const setTask = (answer: Json) => task(answer, { answerType: 'set' });
+  const listTask = (answer: Json) => task(answer, { answerType: 'list' });
+  const cerTask = (answer: Json) => task(answer, { answerType: 'cer' });
+
+  it('scores a set by the Jaccard index of its items, in any order, comma- or newline-separated', () => {
+    assert.equal(valueOf(setTask(['Red', 'blue', 'green']), 'green, RED,blue'), 1);
+    assert.equal(valueOf(setTask('red, blue, green'), 'green\nred\nblue'), 1, 'the answer may be a string too');
+    assert.equal(valueOf(setTask(['red', 'blue']), 'blue, green'), 1 / 3);
+    assert.equal(valueOf(setTask(['red', 'blue']), 'blue'), 1 / 2);
+    assert.equal(valueOf(setTask(['red', 'blue']), 'blue, blue, red'), 1, 'a repeated item counts once');
+    assert.equal(valueOf(setTask(['red', 'blue']), 'yellow'), 0);
+    assert.equal(valueOf(setTask(['red', 'blue']), ''), 0);
+    assert.equal(valueOf(setTask([]), ' , '), 1, 'both empty');
+  });
+
+  it('scores a list position by position, over the longer of the two lists', () => {
+    assert.equal(valueOf(listTask(['one', 'two', 'three']), 'one, two, three'), 1);
+    assert.equal(valueOf(listTask(['one', 'two', 'three']), 'three, two, one'), 1 / 3);
+    assert.equal(valueOf(listTask(['one', 'two', 'three']), 'one, two'), 2 / 3);
+    assert.equal(valueOf(listTask(['one', 'two']), 'one, two, three, four'), 1 / 2, 'extra items cost credit');
+    assert.equal(valueOf(listTask([1, 2, 3]), '1\n2\n3'), 1, 'numbers as items');
+  });
+
+  it('explains a set verdict with both item lists, and refuses an answer that is not a list', () => {
+    assert.deepEqual(score({ task: setTask(['a', 'b']), response: { answer: ' B ,c' } }).details, {
+      expected: ['a', 'b'], got: ' B ,c', normalised: { expected: ['a', 'b'], got: ['b', 'c'] },
+    });
+    const verdict = score({ task: setTask({ a: 1 }), response: { answer: 'a' } });
+    assert.equal(verdict.value, 0);
+    assert.equal(verdict.details?.reason, "the task's answer is not a set");
+    assert.deepEqual(parseItems([true]), null);
+  });
+
+  it('accepts a number within a relative tolerance of the task, or of the option, whichever is larger', () => {
+    const relative = (answer: number, share: Json) => task(answer, { answerType: 'number', tolerance: 0, relativeTolerance: share });
+    assert.equal(valueOf(relative(1000, 0.01), '1009'), 1);
+    assert.equal(valueOf(relative(1000, 0.01), '1011'), 0);
+    assert.equal(valueOf(relative(-1000, 0.01), '-991'), 1, 'relative to the magnitude');
+    assert.equal(valueOf(relative(0, 0.5), '0.1'), 0, 'nothing is relative to zero');
+    assert.equal(valueOf(relative(1000, 'lots'), '1001'), 0, 'a malformed relative tolerance counts as 0');
+    assert.equal(score({ task: numberTask(1000), response: { answer: '1040' } }, { numericTolerance: 0, relativeTolerance: 0.05 }).value, 1);
+    assert.equal(score({ task: numberTask(1000), response: { answer: '1060' } }, { numericTolerance: 0, relativeTolerance: 0.05 }).value, 0);
+  });
+
+  it('scores a transcription by 1 − character error rate, floored at 0, case-sensitive, whitespace runs collapsed', () => {
+    assert.equal(valueOf(cerTask('kitten'), 'kitten'), 1);
+    assert.equal(valueOf(cerTask('kitten'), 'sitten'), 1 - 1 / 6);
+    assert.equal(valueOf(cerTask('kitten'), 'sitting'), 1 - 3 / 6);
+    assert.equal(valueOf(cerTask('kitten'), 'Kitten'), 1 - 1 / 6, 'case counts');
+    assert.equal(valueOf(cerTask('two  words'), ' two words '), 1);
+    assert.equal(valueOf(cerTask('abc'), 'a completely different and much longer text'), 0);
+    assert.equal(valueOf(cerTask('abc'), ''), 0);
+    assert.equal(valueOf(cerTask(''), ''), 1);
+    assert.equal(valueOf(cerTask('naïve café'), 'naive cafe'), 1 - 2 / 10, 'by code point, after NFC');
+  });
+
+  it('the character error score falls as edits accumulate', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.nat(40), (text, cut) => {
+        const shorter = text.slice(0, Math.max(0, text.length - cut));
+        const value = valueOf(cerTask(text), shorter);
+        assert.ok(value >= 0 && value <= 1);
+        assert.ok(valueOf(cerTask(text), text) >= value);
+      }),
+    );
+  });
+
+  it('never throws and stays in [0, 1] for sets, lists and transcriptions on arbitrary JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), fc.constantFrom('set', 'list', 'cer'), (response, answer, answerType) => {
+        const sample: Sample = { task: task(answer as Json, { answerType }), response: response as Json };
+        const first = score(sample);
+        assert.ok(first.value >= 0 && first.value <= 1, String(first.value));
+        assert.deepEqual(score(sample), first);
+        assert.doesNotThrow(() => JSON.stringify(first));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('is version 1.1.0 and keeps accepting options without relativeTolerance', () => {
+    assert.equal(groundTruth.version, '1.1.0');
+    assert.equal(groundTruth.options!.schema.safeParse({ numericTolerance: 0 }).success, true);
+    assert.equal(groundTruth.options!.schema.safeParse({ numericTolerance: 0, relativeTolerance: -0.1 }).success, false);
   });
 });
 

@@ -5,27 +5,14 @@
  * generator's `Date`-based one, so the tests that check it against the generator check both.
  */
 import type { Json, PublicTask, ReferenceMiner } from '../../core/plugin-api.js';
-import { proctorError } from '../../core/errors.js';
 import type { ArithmeticStep } from '../../datasets/text/arithmetic.js';
 import type { AnswerType } from '../../datasets/text/family.js';
-
-/** An answer as the miner sends it, with wrong answers a careless solver could plausibly give. */
-interface Solution {
-  answer: string;
-  type: AnswerType;
-  /** Never equal to `answer` after `ground-truth`'s normalisation; at least one. */
-  nearMisses: string[];
-}
+import { askedSentences, writeContinuation } from './continuation-writer.js';
+import { solveQa } from './qa-solver.js';
+import { field, misspell, numberSolution, unsolvable, type Solution } from './solution.js';
+import { summarise } from './summariser.js';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-function unsolvable(task: PublicTask, problem: string): never {
-  throw proctorError('PROCTOR_ERR_INTERNAL_UNEXPECTED', { detail: `text solver: task ${task.id} (${task.kind}) ${problem}` });
-}
-
-function field(payload: Json, key: string): Json | undefined {
-  return payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload[key] : undefined;
-}
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
@@ -101,12 +88,6 @@ function applyStep(count: number, step: ArithmeticStep): number {
   }
 }
 
-function numberSolution(value: number, extra: number[] = []): Solution {
-  const rounded = Math.round(value);
-  const misses = [...extra.map(Math.round), rounded + 1, rounded - 1].filter((n) => n !== rounded && n >= 0);
-  return { answer: String(rounded), type: 'number', nearMisses: [...new Set(misses.map(String))] };
-}
-
 function solveArithmetic(task: PublicTask): Solution {
   const start = field(task.payload, 'start');
   const steps = field(task.payload, 'steps');
@@ -118,15 +99,6 @@ function solveArithmetic(task: PublicTask): Solution {
 }
 
 // ---- strings
-
-/** The text with its last letter moved one place on in the alphabet: a near miss. */
-function misspell(text: string): string {
-  const i = text.search(/[a-zA-Z][^a-zA-Z]*$/);
-  if (i < 0) return `${text}x`;
-  const c = text[i];
-  const next = c === 'z' ? 'a' : c === 'Z' ? 'A' : String.fromCharCode(c.charCodeAt(0) + 1);
-  return text.slice(0, i) + next + text.slice(i + 1);
-}
 
 function solveStrings(task: PublicTask): Solution {
   const { payload } = task;
@@ -187,6 +159,7 @@ const SOLVERS: Record<string, (task: PublicTask) => Solution> = {
   arithmetic: solveArithmetic,
   dates: solveDates,
   lookup: solveLookup,
+  qa: solveQa,
   strings: solveStrings,
 };
 
@@ -197,8 +170,8 @@ function solve(task: PublicTask): Solution {
 }
 
 /**
- * The correct answer to a text task, computed from its public part only, in the canonical format
- * the prompt asks for.
+ * The correct answer to a text task with one right answer (every kind but `continuation` and
+ * `summary`), computed from its public part only, in the canonical format the prompt asks for.
  *
  * @example
  * ```ts
@@ -209,13 +182,26 @@ export function solveTextTask(task: PublicTask): string {
   return solve(task).answer;
 }
 
+/** The open-ended answer at a quality drawn from the skill: the good method with probability `skill`, else one of two poor ones. */
+function writeOpenEnded(task: PublicTask, skill: number, random: () => number): string {
+  const good = random() < skill;
+  const poor = random() < 0.5;
+  const text = field(task.payload, task.kind === 'summary' ? 'document' : 'passage');
+  if (typeof text !== 'string') unsolvable(task, `has no ${task.kind === 'summary' ? 'document' : 'passage'}`);
+  if (task.kind === 'summary') return summarise(text, good ? 'extract' : poor ? 'first-sentence' : 'random-words', random);
+  return writeContinuation(text, askedSentences(task.prompt), good ? 'model' : poor ? 'unrelated' : 'random-words', random);
+}
+
 /**
- * The text plugin's reference miner: with probability `skill` the solver's answer, otherwise one
- * of its near misses (off by one, the neighbouring day or hour, a misspelling, another company's
- * fact), so a miner of skill s is right on a fraction s of the tasks on average.
+ * The text plugin's reference miner. On tasks with one right answer: with probability `skill` the
+ * solver's answer, otherwise one of its near misses (off by one, the neighbouring day or hour, a
+ * misspelling, another company's fact), so a miner of skill s is right on a fraction s of them on
+ * average. On open-ended tasks it writes real text (`continuation-writer.ts`, `summariser.ts`):
+ * with probability `skill` by its good method, otherwise by a poor one. It never sees `answer` or `meta`.
  */
 export const textMiner: ReferenceMiner = {
   answer(task, skill, random) {
+    if (task.kind === 'continuation' || task.kind === 'summary') return { answer: writeOpenEnded(task, skill, random) };
     const solution = solve(task);
     if (random() < skill) return { answer: solution.answer };
     return { answer: solution.nearMisses[Math.floor(random() * solution.nearMisses.length)] };

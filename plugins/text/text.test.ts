@@ -18,18 +18,31 @@ describe('the text plugin', () => {
   });
 
   it('draws perRound tasks of the declared dataset version, each answerable by its reference miner', async () => {
-    const tasks = text.tasks.generate({ seed: 'c0ffee', count: text.tasks.perRound, round: 9 });
-    assert.equal(tasks.length, 8);
+    const tasks = text.tasks.generate({ seed: 'c0ffee', count: 14, round: 9 });
+    assert.equal(text.tasks.perRound, 8);
     assert.equal(text.tasks.version, TEXT_DATASET_VERSION);
+    assert.equal(TEXT_DATASET_VERSION, '2.0.0');
     for (const task of tasks) {
       const answer = await text.miner.answer({ id: task.id, kind: task.kind, prompt: task.prompt, payload: task.payload }, 1, () => 0.5);
-      assert.equal(text.protocol.response.safeParse(answer).success, true);
+      assert.equal(text.protocol.response.safeParse(answer).success, true, `${task.kind}: ${JSON.stringify(answer)}`);
     }
   });
 
-  it('scores with ground-truth alone, no detectors, and is frozen', () => {
-    assert.deepEqual(text.evaluators, { 'ground-truth': { weight: 1 } });
+  it('scores closed kinds with ground-truth, open-ended kinds with reference-comparison, embedding-similarity and perplexity', () => {
+    assert.equal(text.version, '2.0.0');
+    assert.deepEqual(text.evaluators, {
+      'ground-truth': { weight: 1, kinds: ['arithmetic', 'dates', 'strings', 'lookup', 'qa'] },
+      'reference-comparison': { weight: 0.6, kinds: ['continuation', 'summary'] },
+      'embedding-similarity': { weight: 0.2, kinds: ['continuation', 'summary'] },
+      perplexity: { weight: 0.2, kinds: ['continuation', 'summary'] },
+    });
     assert.deepEqual(text.detectors, []);
     assert.ok(Object.isFrozen(text));
+  });
+
+  it('has every generated kind scored by at least one evaluator, and no evaluator listing a kind it never sees', () => {
+    const kinds = new Set(text.tasks.generate({ seed: 'beef', count: 70, round: 1 }).map((t) => t.kind));
+    const listed = new Set(Object.values(text.evaluators).flatMap((e) => e.kinds ?? []));
+    assert.deepEqual([...kinds].sort(), [...listed].sort());
   });
 });
