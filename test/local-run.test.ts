@@ -28,7 +28,7 @@ describe('validator run on the local subnet', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('shows progress per round on stderr', () => {
-    assert.match(stderr, /round 1 \(1\/6\) block 10: 64 responses \(ok 64\), 64 evaluations/);
+    assert.match(stderr, /round 1 \(1\/6\) block 10: 64 responses \(ok 64\), \d+ evaluations \(\d+\/s\)/);
     assert.match(stderr, /epoch at block 20/);
   });
 
@@ -40,14 +40,17 @@ describe('validator run on the local subnet', () => {
     }
   });
 
-  it('records one response and one score per task and miner, and scores every response', () => {
-    const [[responses, scored, scores]] = auditQuery(
+  it('records one response per task and miner, scores every response, and runs every evaluator that applies', () => {
+    const [[responses, scored, missing]] = auditQuery(
       db,
-      'SELECT (SELECT COUNT(*) FROM responses), (SELECT COUNT(*) FROM response_scores), (SELECT COUNT(*) FROM scores)',
+      `SELECT (SELECT COUNT(*) FROM responses), (SELECT COUNT(*) FROM response_scores),
+              (SELECT COUNT(*) FROM responses r WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.response_id = r.id))`,
     ).rows as number[][];
     assert.equal(responses, 6 * 8 * 8);
     assert.equal(scored, responses);
-    assert.equal(scores, responses);
+    assert.equal(missing, 0, 'a valid response without any evaluator score');
+    const kinds = auditQuery(db, 'SELECT t.kind, COUNT(DISTINCT s.evaluator) FROM scores s JOIN responses r ON r.id = s.response_id JOIN tasks t ON t.id = r.task_id GROUP BY t.kind').rows as [string, number][];
+    for (const [kind, evaluators] of kinds) assert.equal(evaluators, ['continuation', 'summary'].includes(kind) ? 3 : 1, kind);
   });
 
   it('regenerates every round\'s tasks from its revealed seed', async () => {

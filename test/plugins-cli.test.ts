@@ -103,7 +103,7 @@ describe('validator audit sql', () => {
       assert.equal(refused.stdout, '');
       assert.match(refused.stderr, /^\[PROCTOR_ERR_AUDIT_WRITE_REFUSED\]/);
       assert.ok(readFileSync(db).equals(before), 'the file changed');
-      const answered = await runCli(['audit', 'sql', 'SELECT COUNT(*) AS n FROM scores', '--db', db, '--json']);
+      const answered = await runCli(['audit', 'sql', 'SELECT COUNT(*) AS n FROM responses', '--db', db, '--json']);
       assert.deepEqual(JSON.parse(answered.stdout), [{ n: 16 }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -137,7 +137,7 @@ export function registerRun(program: Command): void {
     .option('--miners-count <n>', 'reference miners on the local subnet', '16')
     .option('--validators <n>', 'simulated validators besides this one', '3')
     .option('--pool-size <n>', `evaluator worker threads (default: cores, here ${availableParallelism()})`)
-    .option('--evaluator-timeout <ms>', 'time limit of one evaluation', '10000')
+    .option('--evaluator-timeout <ms>', 'time limit of one evaluation (a reference generator over HTTP may need most of it)', '30000')
     .option('--ema-alpha <a>', 'moving-average weight of a new round score', '0.1')
     .option('--json', 'print a JSON summary on stdout instead of the table')
     .addHelpText('after', EXAMPLES)

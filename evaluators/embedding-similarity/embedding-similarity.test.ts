@@ -45,6 +45,15 @@ describe('embedding-similarity', () => {
     }
   });
 
+  it('does not pay for the payload document echoed back: it scores below a good summary', async () => {
+    const document = 'The city council voted on Tuesday to build a new bridge over the river, costing 40 million dollars, to ease traffic in the centre.';
+    const t: Task = { ...task('The council approved a 40 million dollar bridge to reduce traffic downtown.', 'Summarise the document in the payload.'), payload: { document } };
+    const summary = await valueOf('Councillors agreed to spend 40 million on a new river bridge to cut congestion in the city centre.', t);
+    const echo = await valueOf(document, t);
+    assert.ok(echo < 0.1, `the payload copied back scored ${echo}`);
+    assert.ok(summary > echo + 0.2, `summary ${summary}, echo ${echo}`);
+  });
+
   it('credits a good summary although the prompt holds the document, and zeroes the document copied back', async () => {
     const document = 'Summarise: The city council voted on Tuesday to build a new bridge over the river, costing 40 million dollars, to ease traffic in the centre.';
     const t = task('The council approved a 40 million dollar bridge to reduce traffic downtown.', document);

@@ -59,6 +59,14 @@ function referenceOf({ task }: Sample): string | null {
   return null;
 }
 
+/** Every string inside a JSON value, in order. */
+function publicStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(publicStrings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(publicStrings);
+  return [];
+}
+
 function answerOf({ response }: Sample): string | null {
   if (response === null || typeof response !== 'object' || Array.isArray(response)) return null;
   return typeof response.answer === 'string' ? response.answer : null;
@@ -73,8 +81,10 @@ async function judge(options: Readonly<EmbeddingSimilarityOptions>, sample: Samp
   if (answer === null) return { value: 0, details: { model: options.model, reason: 'the response has no string "answer"' } };
   if (answer.trim() === '') return { value: 0, details: { model: options.model, reason: 'the answer is empty' } };
 
+  // The public task a miner could echo: the prompt, and each text in its payload (a document, a passage).
   const prompt = typeof sample.task?.prompt === 'string' ? sample.task.prompt : '';
-  const [answerVector, referenceVector, promptVector] = await embedder.embed([answer, reference, prompt]);
+  const publicTexts = [prompt, ...publicStrings(sample.task?.payload).filter((t) => t.trim() !== '').slice(0, 8)];
+  const [answerVector, referenceVector, ...publicVectors] = await embedder.embed([answer, reference, ...publicTexts]);
   if (isZero(referenceVector)) {
     // Nothing the model knows in the reference: only the same text can match it.
     const same = plainText(answer) === plainText(reference);
@@ -85,10 +95,10 @@ async function judge(options: Readonly<EmbeddingSimilarityOptions>, sample: Samp
   const fillerBaseline = Math.max(...fillers.map((filler) => cosine(filler, referenceVector)));
   const [baselineFrom, baseline] = fillerBaseline > 0 ? ['filler', fillerBaseline] : ['empty', 0];
   const aboveBaseline = clamp01((similarity - baseline) / (1 - baseline));
-  // An answer closer to the prompt than to the reference is (that far) a copy of the prompt. A plain
+  // An answer closer to the prompt (or a payload text) than to the reference is (that far) a copy of it. A plain
   // baseline cos(prompt, reference) would also zero every good summary, whose reference is close to
   // the document in the prompt; this penalty only hits answers that resemble the prompt more.
-  const promptCosine = cosine(answerVector, promptVector);
+  const promptCosine = Math.max(...publicVectors.map((v) => cosine(answerVector, v)));
   const copy = promptCosine > similarity ? clamp01((promptCosine - similarity) / (1 - similarity)) : 0;
   return {
     value: round6(aboveBaseline * (1 - copy)),
@@ -114,7 +124,7 @@ async function judge(options: Readonly<EmbeddingSimilarityOptions>, sample: Samp
  */
 export default defineEvaluator<EmbeddingSimilarityOptions, State>({
   name: 'embedding-similarity',
-  version: '1.0.0',
+  version: '1.1.0',
   inputs: ['response', 'answer'],
   output: { range: [0, 1], higherIsBetter: true },
   options: { schema, defaults: { model: 'glove-sif', models: {}, executionProvider: 'cpu' } },
