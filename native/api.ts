@@ -23,3 +23,10 @@ export interface TokenScorer {
   /** Per text, the log-probability of each scored token (the first token may be unscored). */
   logProbs(texts: readonly string[]): Promise<{ tokens: string[]; logProbs: number[] }[]>;
 }
+
+/** A causal LM that writes: greedy decoding, so the same prompt gives the same text everywhere. */
+export interface TextGenerator {
+  readonly name: string;
+  /** Up to `maxNewTokens` tokens after `prompt`, stopping at the model's end-of-text token. */
+  generate(prompt: string, maxNewTokens: number): Promise<string>;
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { isProctorError, type ErrorCode } from '../core/errors.js';
-import { loadCausalLm, loadEmbedder, onnxRuntimeResolution } from './hf-models.js';
+import { loadCausalLm, loadEmbedder, loadTextGenerator, onnxRuntimeResolution } from './hf-models.js';
 import { bundledModelNames, checkModelFolder, REQUIRED_FILES, resolveModel } from './model-registry.js';
 import { createOnnxSession, SESSION_OPTIONS } from './onnx-session.js';
 import {
@@ -218,6 +218,28 @@ describe('loading a user model folder (project-written tiny models)', () => {
     } finally {
       session.run = run;
     }
+  });
+
+  it('generates greedily: each new token is the argmax of the bigram row of the one before, computed by hand', async () => {
+    const lm = await loadTextGenerator(lmDir);
+    // By hand: from the prompt's last token, follow the largest logit of each row (ties to the lowest
+    // id), stopping at the end-of-text id or after the requested number of tokens.
+    const expected: string[] = [];
+    let current = TINY_LM_VOCAB.indexOf('cat');
+    for (let step = 0; step < 5; step++) {
+      const row = TINY_LM_BIGRAM_LOGITS[current];
+      let best = 0;
+      for (let v = 1; v < row.length; v++) if (row[v] > row[best]) best = v;
+      if (best === TINY_LM_BOS_ID) break;
+      expected.push(TINY_LM_VOCAB[best]);
+      current = best;
+    }
+    assert.ok(expected.length > 0);
+    const text = await lm.generate('the cat', 5);
+    const words = (t: string) => t.replace(/\s+([.])/g, '$1').split(/\s+/).join(' ');
+    assert.equal(words(text), words(expected.join(' ')));
+    assert.equal(await lm.generate('the cat', 5), text, 'deterministic');
+    assert.equal(await lm.generate('the cat', 0), '');
   });
 
   it('scores each token by the log-softmax of the bigram table, computed by hand', async () => {

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { proctorError } from '../core/errors.js';
-import type { Embedder, InferenceOptions, TokenScorer } from './api.js';
+import type { Embedder, InferenceOptions, TextGenerator, TokenScorer } from './api.js';
 import { checkModelFolder, type ModelFolder, type ModelKind } from './model-registry.js';
 import { createOnnxSession, ort, runOnnxSession, type OnnxSession } from './onnx-session.js';
 
@@ -288,7 +288,7 @@ class HfEmbedder implements Embedder {
  * (in float64, max-shifted). When config.json names a `bos_token_id` the tokenizer did not add, it
  * is put in front so that the first real token is scored too; otherwise the first token is not.
  */
-class HfCausalLm implements TokenScorer {
+class HfCausalLm implements TokenScorer, TextGenerator {
   readonly name: string;
   readonly #tokenizer: PreTrainedTokenizer;
   readonly #session: OnnxSession;
@@ -343,6 +343,42 @@ class HfCausalLm implements TokenScorer {
     }
     return results;
   }
+
+  /**
+   * Greedy decoding (argmax at every step, ties to the lowest id), one model run on the whole
+   * sequence per token: no cache, so any causal LM export works; meant for short references.
+   */
+  async generate(prompt: string, maxNewTokens: number): Promise<string> {
+    const encoded = encode(this.#tokenizer, String(prompt), this.#maxLength);
+    const ids = this.#bos !== null && encoded[0] !== this.#bos ? [this.#bos, ...encoded] : encoded;
+    const eos = this.#folder.config.eos_token_id;
+    const generated: number[] = [];
+    for (let step = 0; step < maxNewTokens && ids.length > 0 && ids.length < this.#maxLength; step++) {
+      const result = await runOnnxSession(this.#session, feedsFor(this.#session, this.#folder, [ids], ids.length), this.name);
+      const { data, dims } = floatOutput(result, 'logits', this.#folder);
+      const vocab = dims[2];
+      const offset = (ids.length - 1) * vocab;
+      let best = 0;
+      for (let v = 1; v < vocab; v++) if (data[offset + v] > data[offset + best]) best = v;
+      if (best === eos) break;
+      ids.push(best);
+      generated.push(best);
+    }
+    return generated.length === 0 ? '' : this.#tokenizer.decode(generated, { skip_special_tokens: true }).trim();
+  }
+}
+
+/**
+ * A greedy text generator from a causal LM folder (the same loaded model as `loadCausalLm`).
+ *
+ * @example
+ * ```ts
+ * const lm = await loadTextGenerator('/models/smollm-135m');
+ * await lm.generate('The capital of France is', 8);
+ * ```
+ */
+export async function loadTextGenerator(dir: string, options: ModelLoadOptions = {}): Promise<TextGenerator> {
+  return (await loadCausalLm(dir, options)) as unknown as TextGenerator;
 }
 
 async function loadParts(dir: string, kind: ModelKind, options: ModelLoadOptions, output: string) {

@@ -18,11 +18,12 @@ export interface OpenAiGenerator {
   timeoutMs: number;
 }
 
-/** Not implemented in this version: configuring it fails the evaluator's setup with a clear message. */
+/** A local causal LM (a Hugging Face ONNX folder, or a configured or bundled name) writing references greedily. */
 export interface OnnxGenerator {
   kind: 'onnx';
-  /** A Hugging Face ONNX causal-LM folder. */
   model: string;
+  /** Tokens to write at most (64). */
+  maxNewTokens?: number;
 }
 
 export type GeneratorOptions = OpenAiGenerator | OnnxGenerator;

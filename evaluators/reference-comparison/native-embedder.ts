@@ -4,7 +4,7 @@
  * compiles and its lexical part runs in a build that does not have them.
  */
 import { proctorError } from '../../core/errors.js';
-import type { Embedder, InferenceOptions } from '../../native/api.js';
+import type { Embedder, InferenceOptions, TextGenerator } from '../../native/api.js';
 
 interface ModelRegistryModule {
   resolveModel(nameOrPath: string, configured?: Record<string, string>): { name: string; dir: string };
@@ -12,6 +12,7 @@ interface ModelRegistryModule {
 
 interface HfModelsModule {
   loadEmbedder(dir: string, options?: InferenceOptions & { name?: string }): Promise<Embedder>;
+  loadTextGenerator(dir: string, options?: InferenceOptions & { name?: string }): Promise<TextGenerator>;
 }
 
 async function importNative<T>(file: string): Promise<T> {
@@ -43,4 +44,12 @@ export async function loadNamedEmbedder(name: string, models: Record<string, str
   const hf = await importNative<HfModelsModule>('hf-models.js');
   const resolved = registry.resolveModel(name, models);
   return hf.loadEmbedder(resolved.dir, { name: resolved.name });
+}
+
+/** A greedy text generator from a causal LM named like an embedder (bundled, configured, or a folder). */
+export async function loadNamedGenerator(name: string, models: Record<string, string> = {}): Promise<TextGenerator> {
+  const registry = await importNative<ModelRegistryModule>('model-registry.js');
+  const hf = await importNative<HfModelsModule>('hf-models.js');
+  const resolved = registry.resolveModel(name, models);
+  return hf.loadTextGenerator(resolved.dir, { name: resolved.name });
 }

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeTinyCausalLm } from '../../native/tiny-models.js';
 import { isProctorError } from '../../core/errors.js';
 import type { Json, Sample, Task, Verdict } from '../../core/plugin-api.js';
 import type { Embedder } from '../../native/api.js';
@@ -269,7 +273,7 @@ describe('reference-comparison', () => {
 
   it('declares its name, version, inputs and output range', () => {
     assert.equal(referenceComparison.name, 'reference-comparison');
-    assert.equal(referenceComparison.version, '1.0.0');
+    assert.equal(referenceComparison.version, '1.1.0');
     assert.deepEqual(referenceComparison.inputs, ['response', 'answer']);
     assert.deepEqual(referenceComparison.output, { range: [0, 1], higherIsBetter: true });
   });
@@ -358,9 +362,25 @@ describe('reference-comparison with a reference generator', () => {
     assert.equal(requests.length, 0);
   });
 
-  it('refuses the onnx generator at setup: it is not implemented in this version', async () => {
-    await assert.rejects(setup({ ...lexicalOnly, generator: { kind: 'onnx', model: './models/smollm' } }), (error) =>
-      isProctorError(error) && error.code === 'PROCTOR_ERR_REFERENCE_ENDPOINT' && /not implemented in reference-comparison 1\.0\.0/.test(error.message),
-    );
+  it('writes the reference with a local ONNX causal LM when the task has none, the same every time', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proctor-generator-'));
+    try {
+      await writeTinyCausalLm(dir);
+      const options: ReferenceComparisonOptions = { ...lexicalOnly, generator: { kind: 'onnx', model: dir, maxNewTokens: 6 } };
+      const state = await setup(options);
+      const task: Task = { id: 'g-1', kind: 'continuation', prompt: 'the cat', payload: null, answer: null, meta: {} };
+      const first = await score({ task, response: { answer: 'sat on the mat' } }, options, state);
+      assert.equal(first.details?.reference, 'generator');
+      assert.ok(first.value >= 0 && first.value <= 1);
+      const again = await score({ task, response: { answer: 'sat on the mat' } }, options, await setup(options));
+      assert.deepEqual(again, first, 'greedy generation is deterministic');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
-});
+
+  it('refuses an onnx generator whose model is not found', async () => {
+    await assert.rejects(setup({ ...lexicalOnly, generator: { kind: 'onnx', model: './models/no-such-model' } }), (error) =>
+      isProctorError(error) && error.code === 'PROCTOR_ERR_MODEL_NOT_FOUND',
+    );
+  });});

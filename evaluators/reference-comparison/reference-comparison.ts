@@ -13,7 +13,8 @@ import { proctorError } from '../../core/errors.js';
 import { defineEvaluator, type Json, type Sample, type Task, type Verdict } from '../../core/plugin-api.js';
 import { generateReference, payloadText, type GeneratorOptions } from './generator.js';
 import { echoFactor, factCoverage, lengthFactor, overlap, stuffingFactor, words } from './measures.js';
-import { loadNamedEmbedder } from './native-embedder.js';
+import { loadNamedEmbedder, loadNamedGenerator } from './native-embedder.js';
+import type { TextGenerator } from '../../native/api.js';
 import { createVectorCache, semanticSimilarity, type VectorCache } from './semantic.js';
 
 export interface ComponentWeights {
@@ -39,7 +40,7 @@ const schema = z
     models: z.record(z.string().min(1), z.string().min(1)),
     generator: z
       .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('onnx'), model: z.string().min(1) }).strict(),
+        z.object({ kind: z.literal('onnx'), model: z.string().min(1), maxNewTokens: z.number().int().min(1).max(512).default(64) }).strict(),
         z
           .object({
             kind: z.literal('openai'),
@@ -69,6 +70,8 @@ export interface ComparisonState {
   vectors: VectorCache | null;
   /** Generated references by task, so that one task costs one request however many miners answer it. */
   generated: Map<string, Promise<string>>;
+  /** The local ONNX causal LM when `generator.kind` is `onnx`. */
+  localGenerator?: TextGenerator;
 }
 
 /** What one comparison needs, as plain text. */
@@ -148,12 +151,19 @@ const GENERATED_LIMIT = 256;
 
 async function referenceFor(options: Readonly<ReferenceComparisonOptions>, task: Task, state: ComparisonState): Promise<{ text: string; source: string } | null> {
   const own = ownReference(task);
-  if (own !== null || options.generator?.kind !== 'openai') return own;
+  const generator = options.generator;
+  if (own !== null || generator === null) return own;
   const key = `${String(task.id)}\n${String(task.prompt)}\n${JSON.stringify(task.payload ?? null)}`;
   let pending = state.generated.get(key);
   if (pending === undefined) {
     if (state.generated.size >= GENERATED_LIMIT) state.generated.delete(state.generated.keys().next().value!);
-    pending = generateReference(options.generator, task);
+    if (generator.kind === 'openai') pending = generateReference(generator, task);
+    else {
+      const local = state.localGenerator;
+      if (local === undefined) return null;
+      const prompt = [String(task.prompt ?? ''), payloadText(task.payload ?? null)].filter((t) => t !== '').join('\n');
+      pending = local.generate(prompt, generator.maxNewTokens ?? 64);
+    }
     state.generated.set(key, pending);
   }
   return { text: await pending, source: 'generator' };
@@ -171,21 +181,17 @@ async function referenceFor(options: Readonly<ReferenceComparisonOptions>, task:
  */
 export default defineEvaluator<ReferenceComparisonOptions, ComparisonState>({
   name: 'reference-comparison',
-  version: '1.0.0',
+  version: '1.1.0',
   inputs: ['response', 'answer'],
   output: { range: [0, 1], higherIsBetter: true },
   options: { schema, defaults },
   async setup(ctx) {
     const { generator, embedder, models } = ctx.options;
-    if (generator?.kind === 'onnx') {
-      throw proctorError('PROCTOR_ERR_REFERENCE_ENDPOINT', {
-        url: `onnx:${generator.model}`,
-        detail: 'generator kind "onnx" is not implemented in reference-comparison 1.0.0; use kind "openai" or leave generator null',
-      });
-    }
+    // A local ONNX causal LM writes references greedily (deterministic), loaded once per worker.
+    const localGenerator = generator?.kind === 'onnx' ? await loadNamedGenerator(generator.model, models) : undefined;
     const vectors = embedder === null ? null : createVectorCache(await loadNamedEmbedder(embedder, models));
     ctx.log(vectors === null ? 'no embedder: overlap and facts only' : `semantic component with ${vectors.embedder.name} (${vectors.embedder.dimensions} dimensions)`);
-    return { vectors, generated: new Map() };
+    return { vectors, generated: new Map(), localGenerator };
   },
   async score(ctx, sample: Sample, state): Promise<Verdict> {
     const response = answerText(sample?.response ?? null);
