@@ -5,7 +5,8 @@
  * generator's `Date`-based one, so the tests that check it against the generator check both.
  */
 import type { Json, PublicTask, ReferenceMiner } from '../../core/plugin-api.js';
-import type { ArithmeticStep } from '../../datasets/text/arithmetic.js';
+// The steps are public (the payload); applying one is the word problem's own arithmetic.
+import { applyStep, type ArithmeticStep } from '../../datasets/text/arithmetic.js';
 import type { AnswerType } from '../../datasets/text/family.js';
 import { askedSentences, writeContinuation } from './continuation-writer.js';
 import { solveQa } from './qa-solver.js';
@@ -76,17 +77,6 @@ function solveDates(task: PublicTask): Solution {
 }
 
 // ---- arithmetic
-
-function applyStep(count: number, step: ArithmeticStep): number {
-  switch (step.action) {
-    case 'buy-packs': return count + step.packs * step.perPack;
-    case 'buy': return count + step.count;
-    case 'sell': return count - step.count;
-    case 'give-percent': return count - (count * step.percent) / 100;
-    case 'grow-percent': return count + (count * step.percent) / 100;
-    case 'split': return count / step.groups;
-  }
-}
 
 function solveArithmetic(task: PublicTask): Solution {
   const start = field(task.payload, 'start');
