@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { bundledNgramModelDir } from '../native/ngram/ngram-model.js';
+import { mulberry32, shuffleWords } from '../datasets/quality/shuffle.js';
 
 const require = createRequire(import.meta.url);
 
@@ -25,13 +26,6 @@ export function sentences(texts: readonly string[], minWords = 6, maxWords = 40)
 }
 
 /** The same words in a seeded random order: natural text's unnatural twin. */
-export function shuffleWords(text: string, seed: number): string {
-  const words = text.split(/\s+/).filter(Boolean);
-  let a = seed >>> 0;
-  for (let i = words.length - 1; i > 0; i--) {
-    a = (Math.imul(a ^ (a >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
-    const j = a % (i + 1);
-    [words[i], words[j]] = [words[j], words[i]];
-  }
-  return words.join(' ');
+export function shuffledWords(text: string, seed: number): string {
+  return shuffleWords(text.trim(), mulberry32(seed));
 }

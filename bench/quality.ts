@@ -7,7 +7,7 @@ import { loadEmbedder } from '../native/hf-models.js';
 import { resolveModel } from '../native/model-registry.js';
 import { loadNgramModel } from '../native/ngram/ngram-model.js';
 import { paraphrasePairs, rocAuc } from '../datasets/quality/paraphrases.js';
-import { heldOutTexts, sentences, shuffleWords } from './corpus-sentences.js';
+import { heldOutTexts, sentences, shuffledWords } from './corpus-sentences.js';
 import { printTable } from './timing.js';
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -31,7 +31,7 @@ export async function runQualityBench(): Promise<void> {
   const all = sentences(heldOutTexts(), 5, 60);
   for (let i = 0; i + 3 <= all.length && passages.length < 300; i += 3) passages.push(all.slice(i, i + 3).join(' '));
   const natural = passages.map((p) => model.perplexity(p).perplexity);
-  const shuffled = passages.map((p, i) => model.perplexity(shuffleWords(p, i + 1)).perplexity);
+  const shuffled = passages.map((p, i) => model.perplexity(shuffledWords(p, i + 1)).perplexity);
   const aucPpl = rocAuc([...natural.map((x) => -x), ...shuffled.map((x) => -x)], [...natural.map(() => true), ...shuffled.map(() => false)]);
 
   console.log('quality of the bundled models on sets the project builds');

@@ -10,28 +10,12 @@ import type { TokenScorer } from '../../native/api.js';
 import { buildNgramModel, splitCorpora, splitPassages, writeNgramModel } from '../../native/ngram/build-ngram.js';
 import { loadNgramModel } from '../../native/ngram/ngram-model.js';
 import perplexity, { bandValue, loadScorer, type PerplexityOptions } from './perplexity.js';
+import { mulberry32 as seeded, shuffleWords } from '../../datasets/quality/shuffle.js';
 
 const defaults = perplexity.options!.defaults;
 const task: Task = { id: '1-text-0', kind: 'essay', prompt: 'Write a paragraph.', payload: null, answer: null, meta: {} };
 const log = () => {};
 
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffleWords(text: string, random: () => number): string {
-  const words = text.split(/\s+/);
-  for (let i = words.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [words[i], words[j]] = [words[j], words[i]];
-  }
-  return words.join(' ');
-}
 
 let state: Promise<{ scorer: TokenScorer }> | undefined;
 function setup(): Promise<{ scorer: TokenScorer }> {

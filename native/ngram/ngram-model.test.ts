@@ -12,25 +12,8 @@ import {
 } from './build-ngram.js';
 import { METADATA_FILE, NGRAM_FILE, NgramModel, bundledNgramModelDir, decodeNgramTables, loadNgramModel } from './ngram-model.js';
 import { tokenizeSentences } from './tokenize.js';
+import { mulberry32 as seeded, shuffleWords } from '../../datasets/quality/shuffle.js';
 
-/** mulberry32: a seeded generator, so shuffles are the same on every run. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffleWords(text: string, random: () => number): string {
-  const words = text.split(/\s+/);
-  for (let i = words.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [words[i], words[j]] = [words[j], words[i]];
-  }
-  return words.join(' ');
-}
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const predictable = (vocabulary: readonly string[]) => vocabulary.filter((w) => w !== '<s>');
