@@ -76,11 +76,6 @@ export function safeDiv(a: Fixed, b: Fixed): Fixed {
   return q > I64_MAX || q < I64_MIN ? 0n : q;
 }
 
-/** `saturating_div` (divisor known non-zero). */
-export function satDiv(a: Fixed, b: Fixed): Fixed {
-  return sat64((a << FRAC) / b);
-}
-
 /** `round()`: half away from zero. */
 export function round(x: Fixed): Fixed {
   if (x >= 0n) return ((x + HALF) >> FRAC) << FRAC;
