@@ -116,6 +116,15 @@ export const errorCatalogue = {
     (d) => `execution provider "${d.provider}" is not available: ${d.detail}`,
   ),
   PROCTOR_ERR_MODEL_INFERENCE: entry<{ model: string; detail: string }>('internal', (d) => `model ${d.model} failed to run: ${d.detail}`),
+  PROCTOR_ERR_IMAGE_INVALID: entry<{ problem: string }>('user', (d) => `the image cannot be decoded: ${d.problem}`),
+  PROCTOR_ERR_IMAGE_FORMAT: entry<{ format: string; accepted: string[] }>(
+    'user',
+    (d) => `the image is ${d.format}; only ${d.accepted.join(' or ')} is accepted`,
+  ),
+  PROCTOR_ERR_IMAGE_TOO_LARGE: entry<{ what: string; value: number; limit: number }>(
+    'user',
+    (d) => `the image's ${d.what} (${d.value}) exceeds the limit of ${d.limit}`,
+  ),
   PROCTOR_ERR_SCORE_INPUT: entry<{ line: number; problem: string }>('user', (d) => `standard input line ${d.line}: ${d.problem}`),
   PROCTOR_ERR_REFERENCE_ENDPOINT: entry<{ url: string; detail: string }>('user', (d) => `reference generator ${d.url} failed: ${d.detail}`),
   PROCTOR_ERR_INTERNAL_UNEXPECTED: entry<{ detail: string }>('internal', (d) => `internal error: ${d.detail}`),
