@@ -102,6 +102,45 @@ export const errorCatalogue = {
   ),
   PROCTOR_ERR_AUDIT_SQL: entry<{ detail: string }>('user', (d) => `the query failed: ${d.detail}`),
   PROCTOR_ERR_KEY_INVALID: entry<{ what: string; problem: string }>('user', (d) => `${d.what}: ${d.problem}`),
+  PROCTOR_ERR_WALLET_NOT_FOUND: entry<{ path: string; hint: string }>('user', (d) => `no hotkey file at ${d.path}; ${d.hint}`),
+  PROCTOR_ERR_WALLET_INVALID: entry<{ source: string; problem: string }>('user', (d) => `hotkey from ${d.source}: ${d.problem}`),
+  PROCTOR_ERR_WALLET_ENCRYPTED: entry<{ path: string }>(
+    'user',
+    (d) => `${d.path} is encrypted; Proctor reads only unencrypted hotkey files (btcli's default for hotkeys) or a secret from the environment`,
+  ),
+  PROCTOR_ERR_CHAIN_NETWORK: entry<{ value: string; problem: string }>('user', (d) => `--network "${d.value}": ${d.problem}`),
+  PROCTOR_ERR_CHAIN_CONNECT: entry<{ endpoint: string; attempts: number; detail: string }>(
+    'user',
+    (d) => `cannot connect to ${d.endpoint} after ${d.attempts} attempt(s): ${d.detail}`,
+  ),
+  PROCTOR_ERR_CHAIN_RPC: entry<{ method: string; detail: string }>('user', (d) => `chain request ${d.method} failed: ${d.detail}`),
+  PROCTOR_ERR_CHAIN_MODULE_ERROR: entry<{ call: string; pallet: string; name: string; docs: string }>(
+    'user',
+    (d) => `${d.call} was included but failed on chain: ${d.pallet}.${d.name}${d.docs ? ` (${d.docs})` : ''}`,
+  ),
+  PROCTOR_ERR_CHAIN_TX_REJECTED: entry<{ call: string; reason: string; name: string }>(
+    'user',
+    (d) => `${d.call} was rejected at submission: ${d.name} (${d.reason})`,
+  ),
+  PROCTOR_ERR_CHAIN_TX_TIMEOUT: entry<{ call: string; extrinsicHash: string; seconds: number }>(
+    'user',
+    (d) => `${d.call} ${d.extrinsicHash} was not seen in a block within ${d.seconds} s; its outcome is unknown`,
+  ),
+  PROCTOR_ERR_CHAIN_SUBNET_MISSING: entry<{ netuid: number }>('user', (d) => `subnet ${d.netuid} does not exist on this chain`),
+  PROCTOR_ERR_CHAIN_NOT_REGISTERED: entry<{ hotkey: string; netuid: number }>(
+    'user',
+    (d) => `hotkey ${d.hotkey} is not registered on subnet ${d.netuid}; register it first (btcli subnets register)`,
+  ),
+  PROCTOR_ERR_CHAIN_UNSUPPORTED: entry<{ what: string; runtime: string }>(
+    'user',
+    (d) => `the chain's runtime (${d.runtime}) has no ${d.what}, which Proctor needs`,
+  ),
+  PROCTOR_ERR_CHAIN_DECODE: entry<{ what: string; problem: string }>('internal', (d) => `the chain's ${d.what} is inconsistent: ${d.problem}`),
+  PROCTOR_ERR_CHAIN_VERSION_KEY: entry<{ netuid: number; required: string; configured: string }>(
+    'user',
+    (d) => `subnet ${d.netuid} requires weights version key ≥ ${d.required}, this validator sends ${d.configured}; upgrade the plugin or pass --version-key`,
+  ),
+  PROCTOR_ERR_CHAIN_AXON: entry<{ problem: string }>('user', (d) => `cannot serve this axon: ${d.problem}`),
   PROCTOR_ERR_MINERS_FILE: entry<{ path: string; problem: string }>('user', (d) => `--miners ${d.path}: ${d.problem}`),
   PROCTOR_ERR_RUN_OPTIONS: entry<{ option: string; problem: string }>('user', (d) => `${d.option} ${d.problem}`),
   PROCTOR_ERR_MINER_LISTEN: entry<{ port: number; detail: string }>('user', (d) => `cannot listen on 127.0.0.1:${d.port}: ${d.detail}`),
