@@ -90,6 +90,31 @@ function scanRow<T>(m: Matrix<T>, i: number, seenAt: Int32Array, seen: Vec<T>, s
   }
 }
 
+/** Per-column scratch of one row: a value is valid where its stamp equals the row's. */
+interface RowScratch<T> {
+  weightAt: Vec<T>;
+  bondAt: Vec<T>;
+  alphaAt: Vec<T>;
+  decayedAt: Vec<T>;
+  weightStamp: Int32Array;
+  bondStamp: Int32Array;
+  alphaStamp: Int32Array;
+  decayedStamp: Int32Array;
+}
+
+/** The α of column j in the current row (`stamp`), computed once per row and column. */
+function alphaAt<T extends number | bigint>(num: Numerics<T>, sigmoid: SigmoidParams<T>, consensus: Vec<T>, s: RowScratch<T>, j: number, stamp: number): T {
+  if (s.alphaStamp[j] === stamp) return s.alphaAt[j];
+  const w = s.weightStamp[j] === stamp ? s.weightAt[j] : num.zero;
+  const b = s.bondStamp[j] === stamp ? s.bondAt[j] : num.zero;
+  const raw = w >= b ? num.sub(w, consensus[j]) : num.sub(b, w);
+  // A weight at or below consensus (the commonest case once weights are clipped) clamps to 0.
+  const a = raw <= num.zero ? sigmoid.atZero : raw >= num.one ? sigmoid.atOne : sigmoidAlpha(num, sigmoid, raw);
+  s.alphaAt[j] = a;
+  s.alphaStamp[j] = stamp;
+  return a;
+}
+
 /**
  * `mat_ema_alpha_sparse` with the α of each entry: only entries present in Wb survive
  * (a validator that leaves a miner out of its row loses its bond to it at once).
@@ -99,44 +124,34 @@ function liquidEma<T extends number | bigint>(num: Numerics<T>, input: BondsInpu
   const { n } = wb;
   const sigmoid = sigmoidParams(num, liquid);
   // Per-column scratch, valid where its stamp equals the row's, so each row costs its own entries.
-  const weightAt = num.vec(n);
-  const bondAt = num.vec(n);
-  const alphaAt = num.vec(n);
-  const decayedAt = num.vec(n);
-  const weightStamp = new Int32Array(n);
-  const bondStamp = new Int32Array(n);
-  const alphaStamp = new Int32Array(n);
-  const decayedStamp = new Int32Array(n);
+  const s: RowScratch<T> = {
+    weightAt: num.vec(n),
+    bondAt: num.vec(n),
+    alphaAt: num.vec(n),
+    decayedAt: num.vec(n),
+    weightStamp: new Int32Array(n),
+    bondStamp: new Int32Array(n),
+    alphaStamp: new Int32Array(n),
+    decayedStamp: new Int32Array(n),
+  };
   const start = new Int32Array(n + 1);
   const col = new Int32Array(wb.col.length);
   const val = num.buffer(wb.col.length);
   let size = 0;
-  const alpha = (j: number, stamp: number): T => {
-    if (alphaStamp[j] !== stamp) {
-      const w = weightStamp[j] === stamp ? weightAt[j] : num.zero;
-      const b = bondStamp[j] === stamp ? bondAt[j] : num.zero;
-      const raw = w >= b ? num.sub(w, consensus[j]) : num.sub(b, w);
-      // A weight at or below consensus (the commonest case once weights are clipped) clamps to 0.
-      alphaAt[j] =
-        raw <= num.zero ? sigmoid.atZero : raw >= num.one ? sigmoid.atOne : sigmoidAlpha(num, sigmoid, raw);
-      alphaStamp[j] = stamp;
-    }
-    return alphaAt[j];
-  };
   for (let i = 0; i < n; i++) {
     const stamp = i + 1;
     if (wb.start[i] !== wb.start[i + 1]) {
-      scanRow(wb, i, weightStamp, weightAt, stamp);
-      scanRow(bonds, i, bondStamp, bondAt, stamp);
+      scanRow(wb, i, s.weightStamp, s.weightAt, stamp);
+      scanRow(bonds, i, s.bondStamp, s.bondAt, stamp);
       for (let e = bonds.start[i]; e < bonds.start[i + 1]; e++) {
         const j = bonds.col[e];
-        decayedAt[j] = num.mul(num.sub(num.one, alpha(j, stamp)), bonds.val[e]);
-        decayedStamp[j] = stamp;
+        s.decayedAt[j] = num.mul(num.sub(num.one, alphaAt(num, sigmoid, consensus, s, j, stamp)), bonds.val[e]);
+        s.decayedStamp[j] = stamp;
       }
       for (let e = wb.start[i]; e < wb.start[i + 1]; e++) {
         const j = wb.col[e];
-        const inc = num.mul(alpha(j, stamp), wb.val[e]);
-        const decayed = decayedStamp[j] === stamp ? decayedAt[j] : num.zero;
+        const inc = num.mul(alphaAt(num, sigmoid, consensus, s, j, stamp), wb.val[e]);
+        const decayed = s.decayedStamp[j] === stamp ? s.decayedAt[j] : num.zero;
         const v = num.add(decayed, inc > num.zero ? inc : num.zero);
         const clipped = v > num.one ? num.one : v;
         if (clipped > num.zero) {

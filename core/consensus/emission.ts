@@ -80,7 +80,11 @@ export function finishEpoch<T extends number | bigint>(
     },
   };
 
-  const map = <R>(xs: Vec<T>, f: (x: T) => R): R[] => Array.from({ length: xs.length }, (_, i) => f(xs[i]));
+  const map = <R>(xs: Vec<T>, f: (x: T) => R): R[] => {
+    const out = new Array<R>(xs.length);
+    for (let i = 0; i < xs.length; i++) out[i] = f(xs[i]);
+    return out;
+  };
   const frac = (xs: Vec<T>) => map(xs, num.toNumber);
   const u16 = (xs: Vec<T>) => map(xs, num.toU16);
   const rao = (xs: Vec<T>) => map(xs, (x) => num.timesRao(x, state.raoEmission));

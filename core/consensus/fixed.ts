@@ -198,6 +198,9 @@ export function expReference(x: Fixed): Fixed | null {
  *    the division is exact. Otherwise n + 1/i ≤ q ≤ n + 1 − 1/i (n = floor q). Round-to-nearest is
  *    monotone and n is a double, so fl(q) ≥ n; and q < 2^49 gives ulp(q) ≤ 2^−4 < 2/31 ≤ 2/i, so
  *    |fl(q) − q| ≤ ulp/2 < 1/i and fl(q) < n + 1. Hence Math.floor(P / i) = floor(P / i) exactly.
+ *  - Direct product: when the double T·O is below 2^53, the integer product T·O is too (rounding is
+ *    monotone and 2^53 is a double), so the double is that product exactly; scaling it by 2^−32 and
+ *    flooring gives P without the split.
  *  - No i64 overflow is possible (everything < 2^53), so the `null` branches never fire here.
  * The final 1/R for negative input, floor(2^64 / R), is done in BigInt (one division).
  */
@@ -205,6 +208,7 @@ export const EXP_FAST_BOUND = 14n << FRAC;
 const TWO_POW_32 = 4294967296;
 const TWO_POW_MINUS_16 = 1 / 65536;
 const TWO_POW_MINUS_32 = 1 / 4294967296;
+const TWO_POW_53 = 9007199254740992;
 const ONE_SQUARED = ONE << FRAC;
 
 /**
@@ -227,9 +231,16 @@ export function exp(x: Fixed): Fixed | null {
   let result = o + TWO_POW_32;
   let term = o;
   for (let i = 2; i < 32; i++) {
-    const th = Math.floor(term * TWO_POW_MINUS_32);
-    const tl = term - th * TWO_POW_32;
-    const p = th * o + Math.floor((tl * oh + Math.floor(tl * ol * TWO_POW_MINUS_16)) * TWO_POW_MINUS_16);
+    // Once the terms shrink, T·O itself is below 2^53 and so exact: no split needed.
+    const direct = term * o;
+    let p: number;
+    if (direct < TWO_POW_53) {
+      p = Math.floor(direct * TWO_POW_MINUS_32);
+    } else {
+      const th = Math.floor(term * TWO_POW_MINUS_32);
+      const tl = term - th * TWO_POW_32;
+      p = th * o + Math.floor((tl * oh + Math.floor(tl * ol * TWO_POW_MINUS_16)) * TWO_POW_MINUS_16);
+    }
     term = Math.floor(p / i);
     if (term === 0) break; // every later term is floor(0 · O / 2^32) / i = 0 too
     result += term;

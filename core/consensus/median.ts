@@ -50,17 +50,18 @@ export function weightedMedian<T extends number | bigint>(
     let hiStake = num.zero;
     let nLower = 0;
     let nUpper = 0;
+    // Branch-free partition: both lists get the index, and only the matching count moves on.
     for (let c = 0; c < n; c++) {
       const idx = current[c];
       const s = score[offset + idx];
-      if (s === pivot) continue;
-      if (s < pivot) {
-        loStake = num.add(loStake, stake[idx]);
-        lower[nLower++] = idx;
-      } else {
-        hiStake = num.add(hiStake, stake[idx]);
-        upper[nUpper++] = idx;
-      }
+      const below = +(s < pivot) as 0 | 1;
+      const above = +(s > pivot) as 0 | 1;
+      lower[nLower] = idx;
+      upper[nUpper] = idx;
+      nLower += below;
+      nUpper += above;
+      loStake = num.addIf(loStake, stake[idx], below);
+      hiStake = num.addIf(hiStake, stake[idx], above);
     }
     const loEdge = num.add(lo, loStake);
     const hiEdge = num.sub(hi, hiStake);

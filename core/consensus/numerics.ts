@@ -41,6 +41,11 @@ export interface Numerics<T extends number | bigint> {
   /** A JSON number, as `from_num(f64)` (or from an f32 literal when `f32` is set). */
   fromNumber(x: number, f32?: boolean): T;
   add(a: T, b: T): T;
+  /**
+   * `acc + x` when `take` is 1, `acc` when it is 0: the same value as the branch, computed without
+   * one in float (an unpredictable branch per element dominates the median search's cost).
+   */
+  addIf(acc: T, x: T, take: 0 | 1): T;
   sub(a: T, b: T): T;
   mul(a: T, b: T): T;
   /** `safe_div`: 0 on division by zero. */
@@ -72,6 +77,18 @@ function floatTaoWeight(source: StakeSource): number {
   return w.kind === 'float' ? w.value : Number(w.value) / 18446744073709551615;
 }
 
+let lastRao = 0n;
+let lastRaoNumber = 0;
+
+/** `Number(rao)`, remembered: the emission is the same for every uid of an epoch. */
+function raoNumber(rao: bigint): number {
+  if (rao !== lastRao) {
+    lastRao = rao;
+    lastRaoNumber = Number(rao);
+  }
+  return lastRaoNumber;
+}
+
 export const floatNumerics: Numerics<number> = {
   name: 'float',
   zero: 0,
@@ -84,13 +101,15 @@ export const floatNumerics: Numerics<number> = {
   fromU16Proportion: (x) => x / 65535,
   fromNumber: (x, f32) => (f32 ? Math.fround(x) : x),
   add: (a, b) => a + b,
+  // x · 0 = +0 for the finite, non-negative values summed this way, and acc + 0 = acc exactly.
+  addIf: (acc, x, take) => acc + x * take,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => (b === 0 ? 0 : a / b),
   expSafe: (x) => Math.exp(Math.min(20, Math.max(-20, x))),
   toNumber: (x) => x,
   toU16: (x) => Math.min(65535, Math.max(0, Math.floor(x * 65535))),
-  timesRao: (x, rao) => (x <= 0 ? 0 : Math.floor(x * Number(rao))),
+  timesRao: (x, rao) => (x <= 0 ? 0 : Math.floor(x * raoNumber(rao))),
   stakeWeights(source, threshold, exempt) {
     const n = source.kind === 'total' ? source.stake.length : source.alpha.length;
     const taoWeight = floatTaoWeight(source);
@@ -140,6 +159,7 @@ export const fixedNumerics: Numerics<bigint> = {
   fromU16Proportion: (x) => fx.u16Proportion(x),
   fromNumber: (x, f32) => (f32 ? fx.fromF32(x) : fx.fromF64(x)),
   add: fx.add,
+  addIf: (acc, x, take) => (take === 1 ? fx.add(acc, x) : acc),
   sub: fx.sub,
   mul: fx.mul,
   div: fx.safeDiv,
