@@ -17,6 +17,7 @@ export const builtinPlugins: Readonly<Record<string, () => Promise<PluginModule>
 export const builtinEvaluators: Readonly<Record<string, string>> = Object.freeze({
   'embedding-similarity': new URL('../evaluators/embedding-similarity/embedding-similarity.js', import.meta.url).href,
   'ground-truth': new URL('../evaluators/ground-truth/ground-truth.js', import.meta.url).href,
+  'ocr-match': new URL('../evaluators/ocr-match/ocr-match.js', import.meta.url).href,
   perplexity: new URL('../evaluators/perplexity/perplexity.js', import.meta.url).href,
   'reference-comparison': new URL('../evaluators/reference-comparison/reference-comparison.js', import.meta.url).href,
 });
