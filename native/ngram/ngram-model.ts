@@ -32,8 +32,6 @@ export const NGRAM_MAGIC = 'PKN1';
 export const LOG_STEP = 1 / 1000;
 export const LOG_MAX_CODE = 0xffff;
 
-/** Which text the cache remembers: the last `CACHE_CONTEXT` predicted tokens. */
-const CACHE_CONTEXT = 3;
 const CACHE_PRIOR = 1;
 
 /** `model.json`: what was built, from what, and how well it does on text it never saw. */
@@ -92,17 +90,21 @@ export class NgramModel implements TokenScorer {
   readonly order: number;
   readonly vocabulary: readonly string[];
   private readonly ids = new Map<string, number>();
+  private readonly unknownId: number;
+  private readonly startId: number;
 
   constructor(readonly metadata: NgramMetadata, private readonly tables: NgramTables) {
     this.name = metadata.name;
     this.order = tables.order;
     this.vocabulary = tables.vocabulary;
     tables.vocabulary.forEach((word, id) => this.ids.set(word, id));
+    this.unknownId = this.ids.get(UNKNOWN)!;
+    this.startId = this.ids.get(SENTENCE_START)!;
   }
 
   /** The id of a normalised token (`<unk>`'s for words outside the vocabulary). */
   idOf(token: string): number {
-    return this.ids.get(token) ?? this.ids.get(UNKNOWN)!;
+    return this.ids.get(token) ?? this.unknownId;
   }
 
   /**
@@ -123,15 +125,21 @@ export class NgramModel implements TokenScorer {
   scoreText(text: string, { cache = true }: NgramScoringOptions = {}): { tokens: string[]; logProbs: number[] } {
     const tokens: string[] = [];
     const logProbs: number[] = [];
-    const textCache = cache ? new TextCache() : null;
-    const start = this.idOf(SENTENCE_START);
+    const textCache = cache ? new TextCache(this.vocabulary.length) : null;
+    // The context's trie entries carried from token to token, as KenLM's State does: nodes[n] is the
+    // entry of the last n tokens at order n, or -1 when they are not stored (or not there yet). The
+    // next token's contexts are each one child step from these, so a token costs one sibling search
+    // per order instead of a walk from the root for every context length it tries.
+    const nodes = new Int32Array(this.order);
     for (const sentence of tokenizeSentences(text)) {
-      const surface = [...sentence, SENTENCE_END];
-      const ids = [start, ...surface.map((t) => this.idOf(t))];
-      for (let i = 1; i < ids.length; i++) {
-        const staticLogProb = this.logProbOfIds(ids.slice(Math.max(0, i - this.order + 1), i), ids[i]);
-        tokens.push(surface[i - 1]);
-        logProbs.push(textCache ? textCache.mix(staticLogProb, ids[i]) : staticLogProb);
+      nodes.fill(-1);
+      if (this.order > 1) nodes[1] = this.startId;
+      for (let i = 0; i <= sentence.length; i++) {
+        const token = i < sentence.length ? sentence[i] : SENTENCE_END;
+        const word = this.idOf(token);
+        const staticLogProb = this.advance(nodes, word);
+        tokens.push(token);
+        logProbs.push(textCache ? textCache.mix(staticLogProb, word) : staticLogProb);
       }
     }
     return { tokens, logProbs };
@@ -143,27 +151,52 @@ export class NgramModel implements TokenScorer {
   }
 
   private logProbOfIds(context: readonly number[], word: number): number {
-    const { logProb, backoff, words, childStart } = this.tables;
-    let backoffSum = 0;
-    for (let start = 0; start < context.length; start++) {
-      const length = context.length - start;
-      const node = this.findEntry(context, start);
-      if (node < 0) continue;
-      const child = findChild(words[length], childStart[length - 1], node, word);
-      if (child >= 0) return backoffSum + logProb[length][child];
-      backoffSum += backoff[length - 1][node];
+    const nodes = new Int32Array(Math.max(this.order, 1)).fill(-1);
+    // The context's entries, as scoreText would have carried them.
+    for (const id of context) {
+      for (let n = this.order - 1; n >= 2; n--) nodes[n] = nodes[n - 1] < 0 ? -1 : this.childOf(n - 1, nodes[n - 1], id);
+      if (this.order > 1) nodes[1] = id;
     }
-    return backoffSum + logProb[0][word];
+    return this.advance(nodes, word);
   }
 
-  /** The entry index of context[start..] at its order, or -1 when not stored. */
-  private findEntry(context: readonly number[], start: number): number {
-    let entry = context[start];
-    for (let i = start + 1; i < context.length && entry >= 0; i++) {
-      const order = i - start; // entry is at this order (1-based), its children at order + 1
-      entry = findChild(this.tables.words[order], this.tables.childStart[order - 1], entry, context[i]);
+  /**
+   * ln p(word | the context whose entries `nodes` holds), then moves `nodes` on past `word`. The
+   * query goes from the longest context down, adding the log backoff of each stored context that
+   * lacks the word, in the same order (so the same floating-point sum) as a walk from the root.
+   */
+  private advance(nodes: Int32Array, word: number): number {
+    const { logProb, backoff } = this.tables;
+    const top = this.order - 1;
+    let result = Number.NaN;
+    let backoffSum = 0;
+    let n = top;
+    for (; n >= 1; n--) {
+      const node = nodes[n];
+      if (node < 0) {
+        if (n < top) nodes[n + 1] = -1;
+        continue;
+      }
+      const child = this.childOf(n, node, word);
+      if (child >= 0) {
+        result = backoffSum + logProb[n][child];
+        if (n < top) nodes[n + 1] = child;
+        break;
+      }
+      backoffSum += backoff[n - 1][node];
+      if (n < top) nodes[n + 1] = -1;
     }
-    return entry;
+    if (n < 1) result = backoffSum + logProb[0][word];
+    // Above the order where the word was found, nothing with it is stored (the trie holds every
+    // prefix of a stored n-gram) and those entries were set to -1 on the way down; below it, look.
+    for (let m = n - 1; m >= 1; m--) nodes[m + 1] = nodes[m] < 0 ? -1 : this.childOf(m, nodes[m], word);
+    if (top >= 1) nodes[1] = word;
+    return result;
+  }
+
+  /** The entry of (the n-gram at `entry` of order `n`) + `word` at order n + 1, or -1. */
+  private childOf(n: number, entry: number, word: number): number {
+    return findChild(this.tables.words[n], this.tables.childStart[n - 1], entry, word);
   }
 }
 
@@ -182,26 +215,35 @@ function findChild(words: Uint32Array, childStart: Uint32Array, parent: number, 
 
 /** The within-text cache: what followed each 3-token context earlier in this text. */
 class TextCache {
-  private readonly history: number[] = [];
-  private readonly continuations = new Map<string, Map<number, number>>();
+  private a = -1;
+  private b = -1;
+  private c = -1;
+  private readonly continuations = new Map<number | string, { total: number; counts: Map<number, number> }>();
+  /** Three ids pack exactly into one double when the vocabulary is below 2^17; else a string key. */
+  private readonly numericKeys: boolean;
+
+  constructor(private readonly vocabularySize: number) {
+    this.numericKeys = vocabularySize ** 3 <= Number.MAX_SAFE_INTEGER;
+  }
 
   /** ln((1 − λ) p_static + λ p_cache), then remembers the token. */
   mix(staticLogProb: number, word: number): number {
-    const key = this.history.length >= CACHE_CONTEXT ? this.history.slice(-CACHE_CONTEXT).join(' ') : null;
+    const { a, b, c } = this;
+    const key = a < 0 ? null : this.numericKeys ? (a * this.vocabularySize + b) * this.vocabularySize + c : `${a} ${b} ${c}`;
     const seen = key === null ? undefined : this.continuations.get(key);
     let result = staticLogProb;
     if (seen) {
-      let total = 0;
-      for (const count of seen.values()) total += count;
-      const lambda = total / (total + seen.size + CACHE_PRIOR);
-      result = Math.log((1 - lambda) * Math.exp(staticLogProb) + (lambda * (seen.get(word) ?? 0)) / total);
+      const { total, counts } = seen;
+      const lambda = total / (total + counts.size + CACHE_PRIOR);
+      result = Math.log((1 - lambda) * Math.exp(staticLogProb) + (lambda * (counts.get(word) ?? 0)) / total);
+      seen.total++;
+      counts.set(word, (counts.get(word) ?? 0) + 1);
+    } else if (key !== null) {
+      this.continuations.set(key, { total: 1, counts: new Map([[word, 1]]) });
     }
-    if (key !== null) {
-      const next = seen ?? new Map<number, number>();
-      next.set(word, (next.get(word) ?? 0) + 1);
-      this.continuations.set(key, next);
-    }
-    this.history.push(word);
+    this.a = b;
+    this.b = c;
+    this.c = word;
     return result;
   }
 }
