@@ -119,7 +119,8 @@ export interface DetectorContext {
 export interface DetectorDefinition {
   name: string;
   version: string;
-  inspect: (ctx: DetectorContext, task: Task, responses: readonly ResponseView[]) => Finding[];
+  /** May be async (decoding images, say); a throw or rejection is logged and the task gets no finding from it. */
+  inspect: (ctx: DetectorContext, task: Task, responses: readonly ResponseView[]) => Finding[] | Promise<Finding[]>;
 }
 
 /**
@@ -168,6 +169,22 @@ export interface PluginDefinition {
     maxResponseBytes: number;
     /** Deadline of one request, milliseconds, covering a slow body. */
     timeoutMs: number;
+    /**
+     * How requests are signed: `'epistula'` (Epistula v2, the default) or `'axon'`, the legacy
+     * Bittensor `bt_header_*` scheme that existing Python miners verify (`docs/protocol.md`).
+     */
+    scheme?: 'epistula' | 'axon';
+    /**
+     * With `scheme: 'axon'`: the miner's synapse class. Requests go to `/{name}`; `hashFields` is the
+     * class's `required_hash_fields` (their Python `str()` forms are hashed and signed), and
+     * `floatFields` those of them typed `float`, so `5` hashes as `5.0`.
+     *
+     * @example
+     * ```ts
+     * protocol: { scheme: 'axon', synapse: { name: 'TextPrompting', hashFields: ['messages'] }, response, maxResponseBytes: 65536, timeoutMs: 12000 }
+     * ```
+     */
+    synapse?: { name: string; hashFields?: string[]; floatFields?: string[] };
   };
   /** The local subnet's reference miners for this plugin. */
   miner: ReferenceMiner;

@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { z } from 'zod';
 import { proctorError } from './errors.js';
-import type { EvaluatorDefinition, Json, PluginDefinition } from './plugin-api.js';
-import { builtinEvaluators, builtinPlugins, nearestName } from './registry.js';
+import type { DetectorDefinition, EvaluatorDefinition, Json, PluginDefinition } from './plugin-api.js';
+import { builtinDetectors, builtinEvaluators, builtinPlugins, nearestName } from './registry.js';
 import { ENGINE_VERSION } from './version.js';
 
 /** An evaluator as a loaded plugin uses it: where a worker imports it from, and how it counts. */
@@ -155,7 +155,23 @@ export async function loadPlugin(spec: string, cwd = process.cwd()): Promise<Loa
     const def = await loadEvaluatorMeta(name, moduleUrl);
     evaluators.push({ name, version: def.version, module: moduleUrl, weight: config.weight / total, options: config.options ?? {}, output: def.output, kinds: config.kinds ?? null });
   }
+  for (const name of plugin.detectors ?? []) {
+    if (builtinDetectors[name] === undefined) {
+      const suggestion = nearestName(name, Object.keys(builtinDetectors));
+      throw proctorError('PROCTOR_ERR_PLUGIN_INVALID', { plugin: plugin.name, path: 'detectors', problem: `names "${name}", which is not a built-in detector${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${Object.keys(builtinDetectors).join(', ') || 'none'}` });
+    }
+  }
   return { definition: plugin, source, evaluators };
+}
+
+/** The detectors the run's plugins name, imported once each (names were checked at load). */
+export async function loadDetectors(plugins: readonly LoadedPlugin[]): Promise<Map<string, DetectorDefinition>> {
+  const detectors = new Map<string, DetectorDefinition>();
+  for (const name of new Set(plugins.flatMap((p) => p.definition.detectors ?? []))) {
+    const load = builtinDetectors[name];
+    if (load !== undefined) detectors.set(name, (await load()).default);
+  }
+  return detectors;
 }
 
 /** Loads every `--plugins` entry; names must be unique. */

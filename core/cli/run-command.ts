@@ -6,13 +6,16 @@ import { z } from 'zod';
 import { proctorError } from '../errors.js';
 import { loadPlugins } from '../plugin-loader.js';
 import { runLocalValidator, type RunSummary } from '../engine/runner.js';
+import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
 import type { ExternalMiner } from '../local/local-subnet.js';
 import { isValidAddress } from '../transport/keys.js';
 import { defaultChainParams } from '../local/local-chain.js';
 
 const EXAMPLES = `
 Examples:
-  $ validator run --plugins text                      # 16 reference miners, 3 epochs, ./proctor.db
+  $ validator run --plugins text,image                # both plugins, 16 reference miners, 3 epochs, ./proctor.db
+  $ validator run --plugins text,image --plugin-shares text=0.7,image=0.3
+  $ validator run --plugins text                      # the text subnet alone
   $ validator run --plugins text --epochs 5 --seed demo --db /tmp/demo.db
   $ validator run --plugins ./my-plugin --miners miners.json --json
   $ validator audit sql "SELECT * FROM v_latest_incentive ORDER BY incentive DESC" --db /tmp/demo.db
@@ -34,6 +37,7 @@ interface RunFlags {
   poolSize?: string;
   evaluatorTimeout: string;
   emaAlpha: string;
+  pluginShares?: string;
   json?: boolean;
 }
 
@@ -117,6 +121,7 @@ async function runCommand(flags: RunFlags): Promise<void> {
     poolSize: flags.poolSize !== undefined ? integer('--pool-size', flags.poolSize, 1, 256) : undefined,
     evaluatorTimeoutMs: integer('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000),
     emaAlpha,
+    shares: flags.pluginShares !== undefined ? parsePluginShares(flags.pluginShares, plugins.map((p) => p.definition.name)) : equalShares(plugins.map((p) => p.definition.name)),
     log,
   });
   if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
@@ -139,6 +144,7 @@ export function registerRun(program: Command): void {
     .option('--pool-size <n>', `evaluator worker threads (default: cores, here ${availableParallelism()})`)
     .option('--evaluator-timeout <ms>', 'time limit of one evaluation (a reference generator over HTTP may need most of it)', '30000')
     .option('--ema-alpha <a>', 'moving-average weight of a new round score', '0.1')
+    .option('--plugin-shares <list>', 'each plugin\'s share of a miner\'s round score, name=value,… (normalised; default equal)')
     .option('--json', 'print a JSON summary on stdout instead of the table')
     .addHelpText('after', EXAMPLES)
     .action(runCommand);

@@ -10,6 +10,7 @@ import { appliesTo, type LoadedPlugin } from '../plugin-loader.js';
 import type { EvaluationJob, EvaluationResult } from '../pool/evaluation.js';
 import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, RoundRecord, ScoreRow, TaskRow } from '../store/records.js';
 import type { MinerTarget, QueryLimits, QueryResult } from '../transport/client.js';
+import { combinePluginScores, equalShares, type PluginShares, type PluginTally } from './plugin-shares.js';
 
 /** What the round needs from the transport: one signed query, never throwing for a miner's faults. */
 export interface MinerQuerier {
@@ -28,6 +29,8 @@ export interface RoundDeps {
   evaluate: (jobs: EvaluationJob[]) => Promise<EvaluationResult[]>;
   detectors: ReadonlyMap<string, DetectorDefinition>;
   log: (message: string) => void;
+  /** Each plugin's share of a miner's round score (`plugin-shares.ts`); equal when omitted. */
+  shares?: PluginShares;
 }
 
 export interface RoundOutcome {
@@ -184,7 +187,7 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
         const views: ResponseView[] = valid.map((p) => ({ uid: p.miner.uid, hotkey: p.miner.hotkey, receivedAtMs: p.row.receivedAtMs ?? 0, latencyMs: p.row.latencyMs, response: p.parsed as Json }));
         let found: Finding[] = [];
         try {
-          found = detector.inspect({ round, log: deps.log }, task, views);
+          found = await detector.inspect({ round, log: deps.log }, task, views);
         } catch (err) {
           deps.log(`detector ${detector.name} failed on ${task.id}: ${(err as Error).message}`);
         }
@@ -213,15 +216,22 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
     return { taskKey: p.task.id, uid: p.miner.uid, combined, penalty, final: combined * penalty };
   });
 
-  const perMiner = new Map<number, { hotkey: string; total: number; tasks: number; answered: number }>();
-  for (const m of miners) perMiner.set(m.uid, { hotkey: m.hotkey, total: 0, tasks: 0, answered: 0 });
+  // Per miner and plugin: the mean final score over the plugin's tasks; the plugins' shares combine them.
+  const shares = deps.shares ?? equalShares(deps.plugins.map((p) => p.definition.name));
+  const tallies = new Map<number, Map<string, PluginTally>>();
+  for (const m of miners) tallies.set(m.uid, new Map(deps.plugins.map((p) => [p.definition.name, { plugin: p.definition.name, tasks: 0, answered: 0, total: 0 }])));
   answered.forEach((p, k) => {
-    const entry = perMiner.get(p.miner.uid)!;
-    entry.tasks += 1;
-    entry.total += responseScores[k].final;
-    if (p.parsed !== undefined) entry.answered += 1;
+    const tally = tallies.get(p.miner.uid)!.get(p.plugin.definition.name)!;
+    tally.tasks += 1;
+    tally.total += responseScores[k].final;
+    if (p.parsed !== undefined) tally.answered += 1;
   });
-  const minerScores = [...perMiner.entries()].map(([uid, e]) => ({ uid, hotkey: e.hotkey, tasks: e.tasks, answered: e.answered, score: e.tasks > 0 ? e.total / e.tasks : 0 }));
+  const minerScores = miners.map((m) => {
+    const perPlugin = [...tallies.get(m.uid)!.values()];
+    const { score, byPlugin } = combinePluginScores(perPlugin, shares);
+    const sumOf = (key: 'tasks' | 'answered') => perPlugin.reduce((acc, t) => acc + t[key], 0);
+    return { uid: m.uid, hotkey: m.hotkey, tasks: sumOf('tasks'), answered: sumOf('answered'), score, byPlugin };
+  });
 
   const byStatus: Record<string, number> = {};
   for (const p of answered) byStatus[p.row.status] = (byStatus[p.row.status] ?? 0) + 1;

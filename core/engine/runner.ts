@@ -15,6 +15,8 @@ import { startLocalSubnet, type ExternalMiner, type LocalMiner } from '../local/
 import type { EpochOutput } from '../consensus/state.js';
 import { ENGINE_VERSION } from '../version.js';
 import { runRound } from './round.js';
+import { loadDetectors } from '../plugin-loader.js';
+import type { PluginShares } from './plugin-shares.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
 
 export interface RunOptions {
@@ -28,6 +30,8 @@ export interface RunOptions {
   poolSize: number | undefined;
   evaluatorTimeoutMs: number;
   emaAlpha: number;
+  /** Each plugin's share of a miner's round score; equal when omitted. */
+  shares?: PluginShares;
   /** Progress and diagnostics (stderr). */
   log: (line: string) => void;
 }
@@ -80,9 +84,10 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       netuid: null,
       validatorHotkey: subnet.validator.address,
       plugins: options.plugins.map((p) => ({ name: p.definition.name, version: p.definition.version })),
-      config: { rounds: options.rounds, seeded: options.seed !== null, minersCount: options.minersCount, simulatedValidators: options.simulatedValidators, externalMiners: options.externalMiners.length, emaAlpha: options.emaAlpha } as Json,
+      config: { rounds: options.rounds, shares: (options.shares ?? null) as Json, seeded: options.seed !== null, minersCount: options.minersCount, simulatedValidators: options.simulatedValidators, externalMiners: options.externalMiners.length, emaAlpha: options.emaAlpha } as Json,
     });
-    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors: new Map(), log: options.log };
+    const detectors = await loadDetectors(options.plugins);
+    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors, log: options.log, shares: options.shares };
     const minersForRound = subnet.miners.map((m: LocalMiner) => ({ uid: m.uid, hotkey: m.hotkey, url: m.url }));
     const n = subnet.chain.neurons.length;
     const rounds: number[] = [];

@@ -108,7 +108,15 @@ export interface RoundRecord {
   scores: ScoreRow[];
   responseScores: ResponseScoreRow[];
   findings: FindingRow[];
-  minerScores: { uid: number; hotkey: string; tasks: number; answered: number; score: number }[];
+  minerScores: {
+    uid: number;
+    hotkey: string;
+    tasks: number;
+    answered: number;
+    score: number;
+    /** The score on each plugin's tasks and the share it carries in `score` (`miner_plugin_scores`). */
+    byPlugin: { plugin: string; tasks: number; answered: number; score: number; share: number }[];
+  }[];
   movingAverages: { hotkey: string; uid: number; value: number; alpha: number }[];
   weightSubmission: WeightSubmissionRow | null;
   consensusPreview: { validatorUid: number; numerics: string; validatorTrust: number; dividends: number; incentive: number[] } | null;

@@ -234,6 +234,31 @@ CREATE VIEW v_latest_incentive AS
   WHERE e.id = (SELECT MAX(id) FROM epochs);
 `;
 
-export const migrations: readonly Migration[] = [{ version: 1, description: 'round history, weights, local subnet epochs', sql: v1 }];
+/** v2: each miner's score per plugin and the share it carried (`--plugin-shares`). */
+const v2 = `
+CREATE TABLE miner_plugin_scores (
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  uid INTEGER NOT NULL,
+  plugin TEXT NOT NULL,
+  tasks INTEGER NOT NULL,
+  answered INTEGER NOT NULL,
+  score REAL NOT NULL,              -- mean final score over the plugin's tasks
+  share REAL NOT NULL,              -- its weight in miner_round_scores.score
+  PRIMARY KEY (round_id, uid, plugin)
+);
+CREATE TRIGGER miner_plugin_scores_append_only_update BEFORE UPDATE ON miner_plugin_scores
+BEGIN SELECT RAISE(ABORT, 'history is append-only: miner_plugin_scores rows cannot change'); END;
+CREATE TRIGGER miner_plugin_scores_append_only_delete BEFORE DELETE ON miner_plugin_scores
+BEGIN SELECT RAISE(ABORT, 'history is append-only: miner_plugin_scores rows cannot be deleted'); END;
+
+CREATE VIEW v_plugin_scores AS
+  SELECT r.number AS round, p.uid, p.plugin, p.score, p.share, p.share * p.score AS contribution, p.answered, p.tasks
+  FROM miner_plugin_scores p JOIN rounds r ON r.id = p.round_id;
+`;
+
+export const migrations: readonly Migration[] = [
+  { version: 1, description: 'round history, weights, local subnet epochs', sql: v1 },
+  { version: 2, description: 'per-plugin miner scores and shares', sql: v2 },
+];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { openStore } from './store.js';
 import { auditQuery, formatCsv, formatTable } from './audit.js';
 import type { RoundRecord } from './records.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { migrations, SCHEMA_VERSION } from './schema.js';
 
 function tempDb(): { path: string; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'proctor-store-'));
@@ -32,8 +32,8 @@ function record(roundId: number): RoundRecord {
     ],
     findings: [],
     minerScores: [
-      { uid: 1, hotkey: 'hk1', tasks: 1, answered: 1, score: 1 },
-      { uid: 2, hotkey: 'hk2', tasks: 1, answered: 0, score: 0 },
+      { uid: 1, hotkey: 'hk1', tasks: 1, answered: 1, score: 1, byPlugin: [{ plugin: 'text', tasks: 1, answered: 1, score: 1, share: 1 }] },
+      { uid: 2, hotkey: 'hk2', tasks: 1, answered: 0, score: 0, byPlugin: [{ plugin: 'text', tasks: 1, answered: 0, score: 0, share: 1 }] },
     ],
     movingAverages: [
       { hotkey: 'hk1', uid: 1, value: 0.1, alpha: 0.1 },
@@ -52,7 +52,8 @@ describe('store', () => {
     openStore(path).close();
     const store = openStore(path);
     const versions = store.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
-    assert.deepEqual(versions.map((v) => v.version), [SCHEMA_VERSION]);
+    assert.deepEqual(versions.map((v) => v.version), migrations.map((m) => m.version));
+    assert.equal(versions.at(-1)?.version, SCHEMA_VERSION);
     assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
     store.close();
     done();
@@ -66,6 +67,10 @@ describe('store', () => {
     store.completeRound(record(id));
     assert.deepEqual(store.db.prepare('SELECT status, seed FROM rounds').get(), { status: 'complete', seed: 'ab'.repeat(32) });
     assert.equal(store.latestMovingAverages().get('hk1'), 0.1);
+    assert.deepEqual(store.db.prepare('SELECT uid, plugin, score, share, contribution FROM v_plugin_scores ORDER BY uid').all(), [
+      { uid: 1, plugin: 'text', score: 1, share: 1, contribution: 1 },
+      { uid: 2, plugin: 'text', score: 0, share: 1, contribution: 0 },
+    ]);
     store.close();
     const again = openStore(path);
     assert.equal(again.nextRoundNumber(), 2);

@@ -90,6 +90,7 @@ function createStore(db: Db, path: string): Store {
       'INSERT INTO findings (round_id, task_id, detector, detector_version, uids, evidence, penalty) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     minerScore: db.prepare('INSERT INTO miner_round_scores (round_id, uid, hotkey, tasks, answered, score) VALUES (?, ?, ?, ?, ?, ?)'),
+    pluginScore: db.prepare('INSERT INTO miner_plugin_scores (round_id, uid, plugin, tasks, answered, score, share) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     movingAverage: db.prepare('INSERT INTO moving_averages (round_id, hotkey, uid, value, alpha) VALUES (?, ?, ?, ?, ?)'),
     weights: db.prepare(
       `INSERT INTO weight_submissions (round_id, network, mode, uids, weights, version_key, block, extrinsic_hash, outcome, detail)
@@ -131,7 +132,10 @@ function createStore(db: Db, path: string): Store {
       const taskId = f.taskKey === null ? null : (taskIds.get(f.taskKey) ?? null);
       insert.finding.run(r.roundId, taskId, f.detector, f.detectorVersion, json(f.uids), json(f.evidence), f.penalty);
     }
-    for (const m of r.minerScores) insert.minerScore.run(r.roundId, m.uid, m.hotkey, m.tasks, m.answered, m.score);
+    for (const m of r.minerScores) {
+      insert.minerScore.run(r.roundId, m.uid, m.hotkey, m.tasks, m.answered, m.score);
+      for (const p of m.byPlugin) insert.pluginScore.run(r.roundId, m.uid, p.plugin, p.tasks, p.answered, p.score, p.share);
+    }
     for (const m of r.movingAverages) insert.movingAverage.run(r.roundId, m.hotkey, m.uid, m.value, m.alpha);
     if (r.weightSubmission) {
       const w = r.weightSubmission;
