@@ -144,6 +144,12 @@ export const errorCatalogue = {
   PROCTOR_ERR_MINERS_FILE: entry<{ path: string; problem: string }>('user', (d) => `--miners ${d.path}: ${d.problem}`),
   PROCTOR_ERR_RUN_OPTIONS: entry<{ option: string; problem: string }>('user', (d) => `${d.option} ${d.problem}`),
   PROCTOR_ERR_MINER_LISTEN: entry<{ port: number; detail: string }>('user', (d) => `cannot listen on 127.0.0.1:${d.port}: ${d.detail}`),
+  PROCTOR_ERR_TRANSPORT_REFUSED: entry<{ scheme: string; reason: string; detail: string }>(
+    'user',
+    (d) => `${d.scheme} request refused (${d.reason}): ${d.detail}`,
+  ),
+  PROCTOR_ERR_TRANSPORT_NONCE_STORE: entry<{ path: string; detail: string }>('user', (d) => `cannot use the nonce store ${d.path}: ${d.detail}`),
+  PROCTOR_ERR_TRANSPORT_OPTIONS: entry<{ option: string; problem: string }>('user', (d) => `${d.option} ${d.problem}`),
   PROCTOR_ERR_MODEL_NOT_FOUND: entry<{ name: string; known: string[] }>(
     'user',
     (d) => `no model "${d.name}" (bundled or configured: ${d.known.join(', ') || 'none'}; or give a folder path)`,

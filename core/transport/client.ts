@@ -3,12 +3,14 @@
  * keep-alive. A miner cannot make a query throw, hang past its deadline, or make the validator
  * buffer more than the response cap: every failure comes back as a `QueryResult` status.
  */
-import { createHash } from 'node:crypto';
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import type { Json } from '../plugin-api.js';
+import { proctorError } from '../errors.js';
+import type { Json, PluginDefinition } from '../plugin-api.js';
+import { publicOnlyLookup, REFUSED_ADDRESS, targetUrl } from './address.js';
+import { checkSynapseSpec, createNonceClock, signAxonRequest, type SynapseSpec } from './axon.js';
+import { synapseAnswer } from './axon-response.js';
 import { signRequest } from './epistula.js';
 import type { Hotkey } from './keys.js';
 
@@ -38,6 +40,10 @@ export interface QueryLimits {
   /** One deadline from send to the last byte: connect, headers and the whole body. */
   timeoutMs: number;
   maxResponseBytes: number;
+  /** How requests are signed: Epistula v2 (the default) or the legacy axon scheme. */
+  scheme?: 'epistula' | 'axon';
+  /** For the axon scheme: the synapse class the miner serves (its name is the path). */
+  synapse?: SynapseSpec;
 }
 
 export interface MinerClientOptions {
@@ -53,64 +59,8 @@ export interface MinerClient {
   close(): Promise<void>;
 }
 
-const defaults = { concurrency: 64, keepAliveTimeoutMs: 30_000 } as const;
-
-/** Addresses that are not on the public internet. IPv4 rules also match IPv4-mapped IPv6. */
-const nonPublic = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3],
-] as const) nonPublic.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 127], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) nonPublic.addSubnet(net, prefix, 'ipv6');
-
-/** Whether `address` (an IP literal) is a public unicast address. */
-export function isPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return !nonPublic.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-const REFUSED = 'PROCTOR_REFUSED_ADDRESS';
-
-/**
- * DNS lookup for the connector that refuses names resolving to non-public addresses. It runs at
- * connect time, on the addresses actually dialled, so a name cannot rebind to a private address.
- */
-function publicOnlyLookup(
-  hostname: string,
-  options: LookupOptions,
-  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const refused = addresses.find((a) => !isPublicAddress(a.address));
-    if (refused !== undefined || addresses.length === 0) {
-      return callback(Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: REFUSED }), []);
-    }
-    if (options.all) return callback(null, addresses);
-    callback(null, addresses[0].address, addresses[0].family);
-  });
-}
-
-/** The URL to POST to, or why the target may not be contacted. Decided before any traffic. */
-function targetUrl(target: MinerTarget, path: string, allowPrivate: boolean): URL | string {
-  let url: URL;
-  try {
-    url = new URL(target.url);
-  } catch {
-    return 'the miner URL is not a valid URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `scheme ${url.protocol} is not http or https`;
-  if (url.username !== '' || url.password !== '') return 'the miner URL carries credentials';
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (!allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) return `${host} is not a public address`;
-  url.pathname = url.pathname.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
-  url.search = '';
-  url.hash = '';
-  return url;
-}
+/** `sessionTargets`: miners whose idle axon sessions are kept for reuse (a subnet has at most 256 UIDs). */
+const defaults = { concurrency: 64, keepAliveTimeoutMs: 30_000, sessionTargets: 4096 } as const;
 
 /** At most `limit` holders at once; the rest wait in order. */
 function createSemaphore(limit: number) {
@@ -141,9 +91,34 @@ function errorParts(error: unknown): { code: string; message: string } {
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
 
+/** Free axon session uuids per miner, least recently used first; bounded so churn cannot grow it. */
+function createSessions(limit: number) {
+  const free = new Map<string, string[]>();
+  return {
+    take(key: string): string {
+      const list = free.get(key);
+      if (list === undefined || list.length === 0) return randomUUID();
+      free.delete(key);
+      free.set(key, list);
+      return list.pop() as string;
+    },
+    give(key: string, uuid: string): void {
+      let list = free.get(key);
+      if (list === undefined) {
+        list = [];
+        free.set(key, list);
+        if (free.size > limit) free.delete(free.keys().next().value as string);
+      }
+      list.push(uuid);
+    },
+  };
+}
+
 /**
  * A client for querying miners. One per validator process: its connections are kept alive
- * between rounds.
+ * between rounds. Epistula requests carry a fresh uuid each; axon requests reuse one session uuid
+ * per request in flight to a miner, with nanosecond nonces from one monotonic clock, so every
+ * session's nonces reach the miner strictly increasing however many queries run at once.
  *
  * @example
  * ```ts
@@ -154,18 +129,24 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * if (result.status === 'ok') use(result.json);
  * await client.close();
  * ```
+ * @throws PROCTOR_ERR_TRANSPORT_OPTIONS when `concurrency` is not an integer ≥ 1.
  */
 export function createMinerClient({ signer, concurrency = defaults.concurrency, allowPrivate }: MinerClientOptions): MinerClient {
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${concurrency}`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw proctorError('PROCTOR_ERR_TRANSPORT_OPTIONS', { option: 'concurrency', problem: `must be an integer ≥ 1, got ${String(concurrency)}` });
+  }
   const agent = new Agent({
     keepAliveTimeout: defaults.keepAliveTimeoutMs,
     keepAliveMaxTimeout: defaults.keepAliveTimeoutMs,
     connect: allowPrivate ? {} : { lookup: publicOnlyLookup },
   });
   const slots = createSemaphore(concurrency);
+  const sessions = createSessions(defaults.sessionTargets);
+  const clock = createNonceClock();
   let closed = false;
 
-  async function send(url: URL, target: MinerTarget, payload: string, limits: QueryLimits): Promise<QueryResult> {
+  /** One request within the deadline; `sign` runs just before sending, so a nonce is never stale from waiting. */
+  async function send(url: URL, payload: string, sign: () => Record<string, string>, limits: QueryLimits, answerOf: (json: Json) => Json): Promise<QueryResult> {
     const startedAtMs = Date.now();
     const t0 = performance.now();
     const result = (status: QueryStatus, rest: Partial<QueryResult> = {}): QueryResult => ({
@@ -183,7 +164,7 @@ export function createMinerClient({ signer, concurrency = defaults.concurrency, 
     let httpStatus: number | null = null;
     const prefix = () => (kept === 0 ? null : lenientUtf8.decode(Buffer.concat(chunks, kept)));
     try {
-      const headers = { ...signRequest(payload, signer, target.hotkey), 'Content-Type': 'application/json' };
+      const headers = { ...sign(), 'Content-Type': 'application/json' };
       const response = await request(url, { method: 'POST', headers, body: payload, dispatcher: agent, signal: controller.signal });
       httpStatus = response.statusCode;
       const declared = Number(response.headers['content-length']);
@@ -208,15 +189,17 @@ export function createMinerClient({ signer, concurrency = defaults.concurrency, 
       const raw = Buffer.concat(chunks, kept);
       const whole = { httpStatus, bodyText: lenientUtf8.decode(raw), bodyHash: hash.digest('hex') };
       if (httpStatus < 200 || httpStatus > 299) return result('http_error', { ...whole, error: `HTTP ${httpStatus}` });
+      let json: Json;
       try {
-        return result('ok', { ...whole, json: JSON.parse(fatalUtf8.decode(raw)) as Json });
+        json = JSON.parse(fatalUtf8.decode(raw)) as Json;
       } catch (error) {
         return result('invalid_json', { ...whole, error: errorParts(error).message });
       }
+      return result('ok', { ...whole, json: answerOf(json) });
     } catch (error) {
       if (timedOut) return result('timeout', { httpStatus, bodyText: prefix(), error: `no complete response within ${limits.timeoutMs} ms` });
       const { code, message } = errorParts(error);
-      if (code === REFUSED) return result('refused_address', { error: message });
+      if (code === REFUSED_ADDRESS) return result('refused_address', { error: message });
       if (code === 'UND_ERR_HEADERS_OVERFLOW') return result('too_large', { httpStatus, error: 'the response headers are too large' });
       return result('unreachable', { httpStatus, bodyText: prefix(), error: `${code}: ${message}` });
     } finally {
@@ -224,19 +207,34 @@ export function createMinerClient({ signer, concurrency = defaults.concurrency, 
     }
   }
 
+  function refused(error: string): QueryResult {
+    return { status: closed ? 'unreachable' : 'refused_address', httpStatus: null, latencyMs: 0, startedAtMs: Date.now(), bodyText: null, bodyHash: null, json: undefined, error };
+  }
+
   return {
     async query(target, path, body, limits) {
-      const url = closed ? 'the client is closed' : targetUrl(target, path, allowPrivate);
-      if (typeof url === 'string') {
-        return {
-          status: closed ? 'unreachable' : 'refused_address', httpStatus: null, latencyMs: 0, startedAtMs: Date.now(),
-          bodyText: null, bodyHash: null, json: undefined, error: url,
-        };
+      const scheme = limits.scheme ?? 'epistula';
+      if (scheme !== 'epistula' && scheme !== 'axon') throw proctorError('PROCTOR_ERR_TRANSPORT_OPTIONS', { option: 'scheme', problem: 'must be "epistula" or "axon"' });
+      const synapse = scheme === 'axon' ? checkSynapseSpec(limits.synapse as SynapseSpec) : null;
+      if (synapse !== null && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+        throw proctorError('PROCTOR_ERR_TRANSPORT_OPTIONS', { option: 'body', problem: 'must be a JSON object (a synapse) for the axon scheme' });
       }
+      const url = closed ? 'the client is closed' : targetUrl(target.url, path, allowPrivate);
+      if (typeof url === 'string') return refused(url);
       const payload = JSON.stringify(body);
       await slots.acquire();
       try {
-        return await send(url, target, payload, limits);
+        if (synapse === null) return await send(url, payload, () => signRequest(payload, signer, target.hotkey), limits, (json) => json);
+        const fields = body as { [key: string]: Json };
+        const axon = { hotkey: target.hotkey, ip: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+        const sessionKey = `${target.hotkey}@${url.origin}`;
+        const uuid = sessions.take(sessionKey);
+        try {
+          const sign = () => signAxonRequest({ body: fields, synapse, signer, axon, nonce: clock(), uuid, timeoutMs: limits.timeoutMs });
+          return await send(url, payload, sign, limits, (json) => synapseAnswer(fields, json));
+        } finally {
+          sessions.give(sessionKey, uuid);
+        }
       } finally {
         slots.release();
       }
@@ -246,4 +244,26 @@ export function createMinerClient({ signer, concurrency = defaults.concurrency, 
       await agent.close();
     },
   };
+}
+
+/**
+ * Where and how to query a plugin's miners: the path and the limits to pass to `query`, from the
+ * plugin's `protocol`. Epistula plugins are served at `/proctor/v1/<name>`, axon ones at `/<Synapse>`.
+ *
+ * @example
+ * ```ts
+ * const { path, limits } = minerRoute(plugin.definition);
+ * await client.query(miner, path, body, limits);
+ * ```
+ * @throws PROCTOR_ERR_TRANSPORT_OPTIONS when the scheme is unknown, or axon without a valid `synapse`.
+ */
+export function minerRoute(definition: Pick<PluginDefinition, 'name' | 'protocol'>): { path: string; limits: QueryLimits } {
+  const { protocol, name } = definition;
+  const base = { timeoutMs: protocol.timeoutMs, maxResponseBytes: protocol.maxResponseBytes };
+  const scheme = protocol.scheme ?? 'epistula';
+  if (scheme === 'epistula') return { path: `/proctor/v1/${name}`, limits: base };
+  if (scheme !== 'axon') throw proctorError('PROCTOR_ERR_TRANSPORT_OPTIONS', { option: `plugins.${name}.protocol.scheme`, problem: 'must be "epistula" or "axon"' });
+  if (protocol.synapse === undefined) throw proctorError('PROCTOR_ERR_TRANSPORT_OPTIONS', { option: `plugins.${name}.protocol.synapse`, problem: 'is required with scheme "axon"' });
+  const synapse = checkSynapseSpec({ name: protocol.synapse.name, hashFields: protocol.synapse.hashFields ?? [], floatFields: protocol.synapse.floatFields }, `plugins.${name}.protocol.synapse`);
+  return { path: `/${synapse.name}`, limits: { ...base, scheme, synapse } };
 }

@@ -8,6 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { isValidAddress, verifySignature, type Hotkey } from './keys.js';
+import { readHeader, type HeaderMap } from './refusal.js';
 
 export const EPISTULA_VERSION = '2';
 /** A request older (or newer) than this by the receiver's clock is refused as stale. */
@@ -30,8 +31,7 @@ export type EpistulaFailure = {
 };
 export type EpistulaResult = { ok: true; signedBy: string } | EpistulaFailure;
 
-/** Headers as node:http gives them (lowercase keys), or any plain map; values that are not strings are malformed. */
-export type HeaderMap = Readonly<Record<string, unknown>>;
+export type { HeaderMap };
 
 export interface VerifyOptions {
   /** The receiver's own ss58 address: `Epistula-Signed-For` must equal it. */
@@ -96,23 +96,6 @@ function fail(reason: EpistulaFailure['reason'], detail: string): EpistulaFailur
   return { ok: false, reason, detail };
 }
 
-/** Finds `name` case-insensitively; two spellings of one header, or a repeated one, are malformed. */
-function lookup(headers: HeaderMap, name: string): { value: string } | EpistulaFailure | undefined {
-  const wanted = name.toLowerCase();
-  let found: unknown;
-  let count = 0;
-  for (const key of Object.keys(headers)) {
-    if (key.toLowerCase() !== wanted) continue;
-    count += 1;
-    found = headers[key];
-  }
-  if (count === 0 || found === undefined) return undefined;
-  if (count > 1) return fail('malformed', `${name} is given more than once`);
-  if (Array.isArray(found) && found.length === 1) found = found[0];
-  if (typeof found !== 'string') return fail('malformed', `${name} is not a single string`);
-  return { value: found };
-}
-
 /**
  * Everything `verifyRequest` checks before it reads the body: lets a server refuse an
  * unauthenticated request without reading or hashing its body.
@@ -122,7 +105,7 @@ export function verifyHeaders(headers: HeaderMap, { self, now = Date.now(), maxS
   const values: Record<keyof typeof EPISTULA_HEADERS, string> = { version: '', timestamp: '', uuid: '', signedBy: '', signedFor: '', signature: '' };
   for (const key of Object.keys(EPISTULA_HEADERS) as (keyof typeof EPISTULA_HEADERS)[]) {
     const name = EPISTULA_HEADERS[key];
-    const found = lookup(headers, name);
+    const found = readHeader(headers, name);
     if (found === undefined) return fail('missing_header', `${name} is missing`);
     if ('ok' in found) return found;
     values[key] = found.value.trim();
