@@ -1,0 +1,167 @@
+/**
+ * One `ApiPromise` on one endpoint, kept connected: a lost connection is retried with exponential
+ * backoff and jitter (1 s, 2 s, 4 s … capped at 30 s) for as long as the process runs, while
+ * `ApiPromise` re-subscribes by itself once the socket is back. Metadata always comes from the
+ * node (`state_getMetadata`), so every call, storage item and error name matches its runtime.
+ */
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import type { ProviderInterface } from '@polkadot/rpc-provider/types';
+import { proctorError } from '../errors.js';
+import { isConnectionError } from './chain-errors.js';
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+  /** Attempts at start-up before giving up with PROCTOR_ERR_CHAIN_CONNECT (later losses retry forever). */
+  startupAttempts: number;
+}
+
+export const defaultBackoff: BackoffOptions = { initialMs: 1000, maxMs: 30_000, factor: 2, startupAttempts: 6 };
+
+/**
+ * The wait before reconnect attempt `attempt` (1-based): exponential, capped, ±25 % jitter so that
+ * many validators do not hammer a recovering node in step.
+ *
+ * @example
+ * ```ts
+ * backoffDelay(1, defaultBackoff, () => 0.5); // 1000
+ * backoffDelay(4, defaultBackoff, () => 0.5); // 8000
+ * backoffDelay(9, defaultBackoff, () => 0.5); // 30000 (capped)
+ * ```
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions = defaultBackoff, random: () => number = Math.random): number {
+  const base = Math.min(options.maxMs, options.initialMs * options.factor ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.75 + 0.5 * random()));
+}
+
+export interface ConnectOptions {
+  endpoint: string;
+  /** Tests pass an in-process provider; otherwise a WebSocket to `endpoint`. */
+  provider?: ProviderInterface;
+  backoff?: Partial<BackoffOptions>;
+  /** Diagnostics (stderr). */
+  log?: (line: string) => void;
+  /** How a retry is scheduled; tests replace it to run without waiting. */
+  schedule?: (fn: () => void, ms: number) => void;
+  /** Seconds one RPC may take before the provider gives up on it. */
+  requestTimeoutMs?: number;
+}
+
+export interface ChainConnection {
+  readonly api: ApiPromise;
+  readonly endpoint: string;
+  readonly isConnected: boolean;
+  /** The waits scheduled so far, in ms (what the backoff did). */
+  readonly retryDelays: readonly number[];
+  /** Resolves once connected (at once if already). */
+  whenConnected(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects and waits until the API is ready (metadata loaded from the node).
+ *
+ * @example
+ * ```ts
+ * const connection = await openConnection({ endpoint: resolveNetwork('finney').endpoint, log });
+ * const header = await connection.api.rpc.chain.getHeader();
+ * await connection.close();
+ * ```
+ * @throws PROCTOR_ERR_CHAIN_CONNECT after `startupAttempts` failed attempts.
+ */
+export async function openConnection(options: ConnectOptions): Promise<ChainConnection> {
+  const backoff = { ...defaultBackoff, ...options.backoff };
+  const log = options.log ?? (() => {});
+  const schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms).unref());
+  // autoConnect off: this module owns the retry policy (the provider's own is a fixed delay).
+  const provider = options.provider ?? new WsProvider(options.endpoint, false, {}, options.requestTimeoutMs ?? 60_000);
+  const api = new ApiPromise({ provider, noInitWarn: true });
+  api.on('error', () => {}); // failures surface through the calls that hit them
+  const retryDelays: number[] = [];
+  let attempt = 0;
+  let closing = false;
+  let ready = false;
+  let waiters: (() => void)[] = [];
+  let giveUp: ((err: Error) => void) | null = null;
+  let lastError = 'no answer';
+
+  const tryConnect = () => {
+    if (closing || provider.isConnected) return;
+    provider.connect().catch((err: unknown) => {
+      lastError = (err as Error).message;
+      onDisconnected();
+    });
+  };
+  const onDisconnected = () => {
+    if (closing) return;
+    attempt += 1;
+    if (!ready && attempt >= backoff.startupAttempts && giveUp) return giveUp(new Error(lastError));
+    const ms = backoffDelay(attempt, backoff);
+    retryDelays.push(ms);
+    log(`chain: no connection to ${options.endpoint} (${lastError}); retry ${attempt} in ${(ms / 1000).toFixed(1)} s`);
+    schedule(tryConnect, ms);
+  };
+  provider.on('error', (err: unknown) => {
+    lastError = (err as Error)?.message ?? 'socket error';
+  });
+  provider.on('disconnected', onDisconnected);
+  provider.on('connected', () => {
+    if (attempt > 0 && ready) log(`chain: reconnected to ${options.endpoint}`);
+    attempt = 0;
+    const w = waiters;
+    waiters = [];
+    w.forEach((resolve) => resolve());
+  });
+
+  const readyOrFail = new Promise<void>((resolve, reject) => {
+    giveUp = (err) => reject(proctorError('PROCTOR_ERR_CHAIN_CONNECT', { endpoint: options.endpoint, attempts: attempt, detail: err.message }, err));
+    api.once('ready', () => resolve());
+  });
+  tryConnect();
+  try {
+    await readyOrFail;
+  } catch (err) {
+    closing = true;
+    await api.disconnect().catch(() => {});
+    throw err;
+  }
+  ready = true;
+
+  return {
+    api,
+    endpoint: options.endpoint,
+    get isConnected() {
+      return provider.isConnected;
+    },
+    retryDelays,
+    whenConnected() {
+      return provider.isConnected ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
+    },
+    async close() {
+      closing = true;
+      await api.disconnect().catch(() => {});
+    },
+  };
+}
+
+/**
+ * Runs a read against the chain; when the connection (not the request) fails, waits for the
+ * reconnect and tries again, up to `attempts` times. Other failures become PROCTOR_ERR_CHAIN_RPC.
+ *
+ * @example
+ * ```ts
+ * const hash = await withReconnect(connection, 'chain_getBlockHash', () => connection.api.rpc.chain.getBlockHash());
+ * ```
+ */
+export async function withReconnect<T>(connection: ChainConnection, what: string, read: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let k = 1; ; k++) {
+    try {
+      await connection.whenConnected();
+      return await read();
+    } catch (err) {
+      if ((err as { code?: string }).code?.startsWith('PROCTOR_ERR_')) throw err;
+      if (k >= attempts || !isConnectionError(err)) throw proctorError('PROCTOR_ERR_CHAIN_RPC', { method: what, detail: (err as Error).message }, err);
+    }
+  }
+}
