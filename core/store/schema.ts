@@ -256,9 +256,67 @@ CREATE VIEW v_plugin_scores AS
   FROM miner_plugin_scores p JOIN rounds r ON r.id = p.round_id;
 `;
 
+// Real chains: where each submission landed and why it failed (the chain's error name), and the
+// salts of hash commits, so that a restarted validator still reveals what it committed. A commit's
+// life is a list of events, so its row never changes.
+const v3 = `
+ALTER TABLE weight_submissions ADD COLUMN netuid INTEGER;
+ALTER TABLE weight_submissions ADD COLUMN block_hash TEXT;
+ALTER TABLE weight_submissions ADD COLUMN error_code TEXT;          -- PROCTOR_ERR_CHAIN_* when not accepted
+ALTER TABLE weight_submissions ADD COLUMN chain_error TEXT;         -- the chain's name: SettingWeightsTooFast, RateLimitExceeded, ...
+
+CREATE TABLE weight_commits (
+  id INTEGER PRIMARY KEY,
+  round_id INTEGER REFERENCES rounds(id),
+  network TEXT NOT NULL,
+  genesis_hash TEXT NOT NULL,       -- keeps finney, testnet and local nodes apart in one file
+  netuid INTEGER NOT NULL,
+  hotkey TEXT NOT NULL,
+  commit_hash TEXT NOT NULL,
+  uids TEXT NOT NULL,               -- JSON, as committed
+  weights TEXT NOT NULL,            -- JSON u16
+  salt TEXT NOT NULL,               -- JSON u16; secret until revealed
+  version_key TEXT NOT NULL,        -- u64 as decimal text
+  created_at TEXT NOT NULL,
+  UNIQUE (genesis_hash, netuid, hotkey, commit_hash)
+);
+
+CREATE TABLE weight_commit_events (
+  id INTEGER PRIMARY KEY,
+  commit_id INTEGER NOT NULL REFERENCES weight_commits(id),
+  event TEXT NOT NULL CHECK (event IN ('committed', 'commit_failed', 'revealed', 'reveal_failed', 'expired', 'vanished')),
+  block INTEGER,
+  detail TEXT,
+  at TEXT NOT NULL
+);
+CREATE INDEX weight_commit_events_by_commit ON weight_commit_events(commit_id);
+
+CREATE TRIGGER weight_commits_append_only_update BEFORE UPDATE ON weight_commits
+BEGIN SELECT RAISE(ABORT, 'history is append-only: weight_commits rows cannot change'); END;
+CREATE TRIGGER weight_commits_append_only_delete BEFORE DELETE ON weight_commits
+BEGIN SELECT RAISE(ABORT, 'history is append-only: weight_commits rows cannot be deleted'); END;
+CREATE TRIGGER weight_commit_events_append_only_update BEFORE UPDATE ON weight_commit_events
+BEGIN SELECT RAISE(ABORT, 'history is append-only: weight_commit_events rows cannot change'); END;
+CREATE TRIGGER weight_commit_events_append_only_delete BEFORE DELETE ON weight_commit_events
+BEGIN SELECT RAISE(ABORT, 'history is append-only: weight_commit_events rows cannot be deleted'); END;
+
+-- Commits not yet settled: no reveal, no expiry, no failed commit.
+CREATE VIEW v_pending_commits AS
+  SELECT c.* FROM weight_commits c
+  WHERE NOT EXISTS (SELECT 1 FROM weight_commit_events e WHERE e.commit_id = c.id
+                    AND e.event IN ('commit_failed', 'revealed', 'expired', 'vanished'));
+
+CREATE VIEW v_chain_submissions AS
+  SELECT r.number AS round, w.id AS submission_id, w.network, w.netuid, w.mode, w.outcome, w.block, w.block_hash,
+         w.extrinsic_hash, w.chain_error, w.error_code, w.detail
+  FROM weight_submissions w JOIN rounds r ON r.id = w.round_id
+  WHERE w.netuid IS NOT NULL;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'round history, weights, local subnet epochs', sql: v1 },
   { version: 2, description: 'per-plugin miner scores and shares', sql: v2 },
+  { version: 3, description: 'chain submissions (block hash, chain error) and hash commits with their salts', sql: v3 },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
