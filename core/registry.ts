@@ -23,7 +23,9 @@ export const builtinEvaluators: Readonly<Record<string, string>> = Object.freeze
 });
 
 /** Built-in detectors by name → a lazy import. */
-export const builtinDetectors: Readonly<Record<string, () => Promise<DetectorModule>>> = Object.freeze({});
+export const builtinDetectors: Readonly<Record<string, () => Promise<DetectorModule>>> = Object.freeze({
+  'near-duplicate-image': () => import('../detectors/near-duplicate-image/near-duplicate-image.js') as Promise<DetectorModule>,
+});
 
 /** Levenshtein distance, for "did you mean". */
 function distance(a: string, b: string): number {
