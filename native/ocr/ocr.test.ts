@@ -35,8 +35,13 @@ const flat = (text: string) => text.replace(/\s+/g, '');
 
 describe('createOcr', () => {
   let ocr: Ocr;
+  const listenersBefore = { uncaught: process.listenerCount('uncaughtException'), rejection: process.listenerCount('unhandledRejection') };
   before(async () => {
     ocr = await createOcr();
+  });
+
+  it('leaves the process error listeners as they were (OpenCV installs its own on import)', () => {
+    assert.deepEqual({ uncaught: process.listenerCount('uncaughtException'), rejection: process.listenerCount('unhandledRejection') }, listenersBefore);
   });
 
   it('reads clean dark-on-light strings', async () => {

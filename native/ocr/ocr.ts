@@ -15,7 +15,7 @@
  * - reads take turns within a thread, so memory stays bounded and runs never interleave.
  *
  * The library, its OpenCV (WebAssembly, ~10 MB) and the models load on the first `createOcr`, not
- * at import.
+ * at import; the process-wide error listeners that OpenCV installs are removed again.
  */
 import { existsSync } from 'node:fs';
 import { isProctorError, proctorError } from '../../core/errors.js';
@@ -120,11 +120,28 @@ async function prepare(image: RgbImage | Uint8Array): Promise<Buffer> {
     .toBuffer();
 }
 
+/**
+ * Imports the library. Its OpenCV build (Emscripten) installs process-wide `uncaughtException`
+ * and `unhandledRejection` listeners on load, the second calling its `abort`: they would replace
+ * Node's own reporting of a stray error anywhere in the process (and poison OpenCV for the rest of
+ * it). The listeners added during the import are removed again.
+ */
+async function importLibrary(): Promise<typeof import('@gutenye/ocr-node').default> {
+  const events: readonly string[] = ['uncaughtException', 'unhandledRejection'];
+  const emitter = process as NodeJS.EventEmitter;
+  const before = events.map((event) => new Set(emitter.listeners(event)));
+  const { default: OcrLibrary } = await import('@gutenye/ocr-node');
+  events.forEach((event, i) => {
+    for (const listener of emitter.listeners(event)) if (!before[i].has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+  });
+  return OcrLibrary;
+}
+
 async function open(threads: number): Promise<Ocr> {
   const models = await modelPaths();
   let library: LibraryOcr;
   try {
-    const { default: OcrLibrary } = await import('@gutenye/ocr-node');
+    const OcrLibrary = await importLibrary();
     const onnxOptions = { ...SESSION_OPTIONS, intraOpNumThreads: threads, executionProviders: [{ name: 'cpu', useArena: false }] };
     library = (await OcrLibrary.create({ models, onnxOptions })) as LibraryOcr;
   } catch (error) {
