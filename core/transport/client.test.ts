@@ -4,8 +4,10 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
 import { isPublicAddress } from './address.js';
-import { createMinerClient, type MinerClient } from './client.js';
+import { verifyAxonRequest } from './axon.js';
+import { createMinerClient, minerRoute, type MinerClient } from './client.js';
 import { verifyRequest } from './epistula.js';
 import { cryptoReady, devHotkey, hotkeyFromSecret } from './keys.js';
 import { startMinerServer } from './miner-server.js';
@@ -300,5 +302,85 @@ describe('miner client: concurrency', () => {
       await limited.close();
       await miners.close();
     }
+  });
+});
+
+describe('miner client: the legacy axon scheme', () => {
+  const synapse = { name: 'ProctorQuery', hashFields: ['task_id', 'prompt'] };
+  const axonLimits = { ...limits, scheme: 'axon' as const, synapse };
+
+  it('sends a request the axon verifier accepts, to /{Synapse}, and returns only the answer fields', async () => {
+    const miners = await startMinerServer({ hotkey: miner, synapses: { ProctorQuery: { hashFields: synapse.hashFields, handler: () => ({ answer: 'four' }) } } });
+    try {
+      const result = await client.query({ hotkey: miner.address, url: miners.url }, '/ProctorQuery', { task_id: 't', prompt: '2+2?', answer: null }, axonLimits);
+      assert.equal(result.status, 'ok', result.error ?? '');
+      assert.deepEqual(result.json, { answer: 'four' });
+      assert.deepEqual(JSON.parse(result.bodyText ?? ''), { task_id: 't', prompt: '2+2?', answer: 'four' });
+    } finally {
+      await miners.close();
+    }
+  });
+
+  it('keeps every session\'s nonces increasing at the miner under 48 concurrent queries to one miner', async () => {
+    let calls = 0;
+    const miners = await startMinerServer({
+      hotkey: miner,
+      synapses: { ProctorQuery: { hashFields: synapse.hashFields, handler: async () => (await new Promise((r) => setTimeout(r, 5 + (calls++ % 7))), { answer: 'ok' }) } },
+    });
+    const busy = createMinerClient({ signer: validator, allowPrivate: true, concurrency: 16 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all(
+          Array.from({ length: 48 }, (_, i) => busy.query({ hotkey: miner.address, url: miners.url }, '/ProctorQuery', { task_id: `${round}-${i}`, prompt: 'p' }, axonLimits)),
+        );
+        assert.deepEqual([...new Set(results.map((r) => r.error ?? r.status))], ['ok']);
+      }
+    } finally {
+      await busy.close();
+      await miners.close();
+    }
+  });
+
+  it('signs for the target hotkey, so a plain server can verify with verifyAxonRequest', async () => {
+    let verdict: unknown;
+    const miners = await testServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const result = verifyAxonRequest(req.headers, Buffer.concat(chunks), { self: miner.address, synapse });
+        verdict = result.ok ? { ok: true, signedBy: result.signedBy, path: req.url } : result;
+        res.end('{}');
+      });
+    });
+    try {
+      await client.query({ hotkey: miner.address, url: miners.url }, '/ProctorQuery', { task_id: 't', prompt: 'p' }, axonLimits);
+      assert.deepEqual(verdict, { ok: true, signedBy: validator.address, path: '/ProctorQuery' });
+    } finally {
+      await miners.close();
+    }
+  });
+
+  it('refuses an axon query without a valid synapse, or with a body that is not an object, with a coded error', async () => {
+    const target = { hotkey: miner.address, url: 'http://127.0.0.1:1' };
+    await assert.rejects(client.query(target, '/X', {}, { ...limits, scheme: 'axon' }), { code: 'PROCTOR_ERR_TRANSPORT_OPTIONS' });
+    await assert.rejects(client.query(target, '/X', [1], axonLimits), { code: 'PROCTOR_ERR_TRANSPORT_OPTIONS' });
+    await assert.rejects(client.query(target, '/X', {}, { ...limits, scheme: 'carrier-pigeon' as 'axon' }), { code: 'PROCTOR_ERR_TRANSPORT_OPTIONS' });
+  });
+});
+
+describe('minerRoute', () => {
+  const protocol = { response: z.object({ answer: z.string() }), maxResponseBytes: 100, timeoutMs: 200 };
+
+  it('routes Epistula plugins to /proctor/v1/<name> and axon plugins to /<Synapse>', () => {
+    assert.deepEqual(minerRoute({ name: 'text', protocol }), { path: '/proctor/v1/text', limits: { timeoutMs: 200, maxResponseBytes: 100 } });
+    assert.deepEqual(minerRoute({ name: 'text', protocol: { ...protocol, scheme: 'axon', synapse: { name: 'TextPrompting', hashFields: ['messages'] } } }), {
+      path: '/TextPrompting',
+      limits: { timeoutMs: 200, maxResponseBytes: 100, scheme: 'axon', synapse: { name: 'TextPrompting', hashFields: ['messages'], floatFields: undefined } },
+    });
+  });
+
+  it('refuses axon without a synapse, or an unknown scheme, naming the option', () => {
+    assert.throws(() => minerRoute({ name: 'text', protocol: { ...protocol, scheme: 'axon' } }), /plugins\.text\.protocol\.synapse is required/);
+    assert.throws(() => minerRoute({ name: 'text', protocol: { ...protocol, scheme: 'smoke' as 'axon' } }), { code: 'PROCTOR_ERR_TRANSPORT_OPTIONS' });
   });
 });

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { createNonceClock, signAxonRequest } from './axon.js';
 import { signRequest } from './epistula.js';
+import { openNonceStore, type NonceStore } from './nonce-store.js';
 import { cryptoReady, devHotkey, hotkeyFromSecret } from './keys.js';
 import { startMinerServer, type MinerServer } from './miner-server.js';
 import type { Json } from '../plugin-api.js';
@@ -188,5 +194,150 @@ describe('miner server: refusals', () => {
     assert.ok(Date.now() - started < 2000);
     assert.match(received, /^HTTP\/1\.1 408/);
     assert.equal(seen.length, calls);
+  });
+});
+
+describe('miner server: the legacy axon scheme', () => {
+  const synapse = { name: 'ProctorQuery', hashFields: ['task_id', 'prompt'] } as const;
+  const clock = createNonceClock();
+  let axonServer: MinerServer;
+  let dir: string;
+  let store: NonceStore;
+  const answered: Json[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'proctor-miner-'));
+    store = openNonceStore(join(dir, 'nonces.sqlite'));
+    axonServer = await startAxonServer(store);
+  });
+  after(async () => {
+    await pool.close();
+    await axonServer.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startAxonServer(nonceStore: NonceStore, port = 0) {
+    return startMinerServer({
+      hotkey: miner,
+      port,
+      nonceStore,
+      routes: { [PATH]: () => ({ answer: 'epistula' }) },
+      synapses: { [synapse.name]: { hashFields: synapse.hashFields, handler: (body) => (answered.push(body), { answer: 'four' }) } },
+    });
+  }
+
+  function axonHeaders(body: { [key: string]: Json }, options: { uuid?: string; nonce?: bigint; for?: string; signer?: typeof validator } = {}) {
+    return {
+      ...signAxonRequest({ body, synapse, signer: options.signer ?? validator, axon: { hotkey: options.for ?? miner.address, ip: '127.0.0.1', port: axonServer.port }, nonce: options.nonce ?? clock(), uuid: options.uuid ?? 'session-a', timeoutMs: 5000 }),
+      'Content-Type': 'application/json',
+    };
+  }
+
+  // A fresh pool after each restart: a kept-alive socket to the old process is closed under us.
+  let pool = new Agent();
+  async function postAxon(body: { [key: string]: Json }, headers: Record<string, string>, server = axonServer) {
+    const response = await undiciFetch(`${server.url}/${synapse.name}`, { method: 'POST', body: JSON.stringify(body), headers, dispatcher: pool });
+    return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, Json> };
+  }
+
+  it('answers a signed axon request with the synapse, the answer merged in, and axon status 200', async () => {
+    const body = { task_id: 't1', prompt: '2+2?', answer: null };
+    const { status, headers, json } = await postAxon(body, axonHeaders(body));
+    assert.equal(status, 200);
+    assert.deepEqual(json, { task_id: 't1', prompt: '2+2?', answer: 'four' });
+    assert.equal(headers.get('bt_header_axon_status_code'), '200');
+    assert.equal(headers.get('bt_header_axon_hotkey'), miner.address);
+    assert.deepEqual(answered.at(-1), body);
+  });
+
+  it('refuses a nonce that is not above the last one of its session as replayed, but not another session\'s', async () => {
+    const body = { task_id: 't2', prompt: 'p' };
+    const nonce = clock();
+    assert.equal((await postAxon(body, axonHeaders(body, { nonce, uuid: 'session-b' }))).status, 200);
+    const again = await postAxon(body, axonHeaders(body, { nonce, uuid: 'session-b' }));
+    assert.deepEqual({ status: again.status, error: again.json.error }, { status: 401, error: 'replayed' });
+    assert.equal(again.headers.get('bt_header_axon_status_code'), '401');
+    const older = await postAxon(body, axonHeaders(body, { nonce: nonce - 1n, uuid: 'session-b' }));
+    assert.equal(older.json.error, 'replayed');
+    assert.equal((await postAxon(body, axonHeaders(body, { nonce: nonce - 1n, uuid: 'session-c' }))).status, 200);
+  });
+
+  it('refuses empty, forged, stale and misaddressed axon requests, and a body that does not match its hash', async () => {
+    const body = { task_id: 't3', prompt: 'p' };
+    const cases: [string, Record<string, string>, { [key: string]: Json }][] = [
+      ['bad_signature', { ...axonHeaders(body), bt_header_dendrite_signature: '' }, body],
+      ['bad_signature', { ...axonHeaders(body), bt_header_dendrite_hotkey: stranger.address }, body],
+      ['stale', axonHeaders(body, { nonce: clock() - 20_000_000_000n }), body],
+      ['wrong_recipient', axonHeaders(body, { for: devHotkey('miner', 1).address }), body],
+      ['body_hash_mismatch', axonHeaders(body), { ...body, prompt: 'other' }],
+    ];
+    for (const [reason, headers, sent] of cases) {
+      const { status, json } = await postAxon(sent, headers);
+      assert.equal(json.error, reason, reason);
+      assert.equal(status, reason === 'body_hash_mismatch' ? 400 : 401, reason);
+    }
+  });
+
+  it('still refuses a replay after the server restarts on the same nonce store, for both schemes', async () => {
+    const body = { task_id: 't4', prompt: 'p' };
+    const axonSigned = axonHeaders(body, { uuid: 'session-restart' });
+    const epistulaBody = '{"task_id":"t4"}';
+    const epistulaSigned = { ...signRequest(epistulaBody, validator, miner.address), 'Content-Type': 'application/json' };
+    assert.equal((await postAxon(body, axonSigned)).status, 200);
+    assert.equal((await undiciFetch(`${axonServer.url}${PATH}`, { method: 'POST', body: epistulaBody, headers: epistulaSigned, dispatcher: pool })).status, 200);
+
+    const port = axonServer.port;
+    await axonServer.close();
+    store.close();
+    store = openNonceStore(join(dir, 'nonces.sqlite'));
+    axonServer = await startAxonServer(store, port);
+    await pool.close();
+    pool = new Agent();
+
+    const replayed = await postAxon(body, axonSigned);
+    assert.deepEqual({ status: replayed.status, error: replayed.json.error }, { status: 401, error: 'replayed' });
+    const epistulaReplay = await undiciFetch(`${axonServer.url}${PATH}`, { method: 'POST', body: epistulaBody, headers: epistulaSigned, dispatcher: pool });
+    assert.deepEqual({ status: epistulaReplay.status, json: await epistulaReplay.json() }, { status: 401, json: { error: 'replayed' } });
+    // The session goes on with a later nonce.
+    assert.equal((await postAxon(body, axonHeaders(body, { uuid: 'session-restart' }))).status, 200);
+  });
+
+  it('refuses the same request replayed to another miner as wrong_recipient', async () => {
+    const other = await startMinerServer({ hotkey: devHotkey('miner', 1), synapses: { [synapse.name]: { hashFields: synapse.hashFields, handler: () => ({}) } } });
+    try {
+      const body = { task_id: 't5', prompt: 'p' };
+      const headers = axonHeaders(body);
+      assert.equal((await postAxon(body, headers)).status, 200);
+      assert.equal((await postAxon(body, headers, other)).json.error, 'wrong_recipient');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses a synapse spec with bad field names, with a coded error', async () => {
+    await assert.rejects(startMinerServer({ hotkey: miner, synapses: { 'bad name': { hashFields: [], handler: () => ({}) } } }), { code: 'PROCTOR_ERR_TRANSPORT_OPTIONS' });
+    await assert.rejects(startMinerServer({ hotkey: miner, synapses: { Ok: { hashFields: ['a b'], handler: () => ({}) } } }), { code: 'PROCTOR_ERR_TRANSPORT_OPTIONS' });
+    await assert.rejects(startMinerServer({ hotkey: miner, maxBodyBytes: 0, routes: {} }), { code: 'PROCTOR_ERR_TRANSPORT_OPTIONS' });
+  });
+});
+
+describe('miner server: slow headers', () => {
+  it('cuts off a sender slow with its headers at headersTimeoutMs, before the whole-request timeout', async () => {
+    const slow = await startMinerServer({ hotkey: miner, headersTimeoutMs: 300, requestTimeoutMs: 5000, routes: { [PATH]: () => ({}) } });
+    try {
+      const started = Date.now();
+      const received = await new Promise<string>((resolve) => {
+        let text = '';
+        const socket = connect(slow.port, '127.0.0.1', () => socket.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\n`));
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', () => undefined);
+      });
+      assert.match(received, /^HTTP\/1\.1 408/);
+      assert.ok(Date.now() - started < 4000, 'cut at the headers timeout, not the request timeout');
+    } finally {
+      await slow.close();
+    }
   });
 });
