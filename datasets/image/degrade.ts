@@ -7,11 +7,11 @@
  * | `super-resolution` | area (box) downscale | `scale` 2 or 4 |
  * | `denoise` | additive Gaussian noise, independent per channel, clipped | `sigma` 8–30 (of 255) |
  * | `jpeg-artifacts` | baseline JPEG round trip, 4:2:0 | `quality` 8–25 |
- * | `inpaint` | a rectangle (20–35 % of each side, 4 px from the edges) painted flat grey | `mask` |
+ * | `inpaint` | a rectangle (20–35 % of each side, 4 px from the edges, over some detail) painted flat grey | `mask` |
  */
 import type { Json } from '../../core/plugin-api.js';
 import { jpegRoundTrip } from '../../native/image/jpeg-compress.js';
-import { cloneImage, fillRect, type Rect, type RgbImage } from '../../native/image/raster.js';
+import { cloneImage, cropImage, fillRect, luminanceStdDev, type Rect, type RgbImage } from '../../native/image/raster.js';
 import { resizeArea } from '../../native/image/resample.js';
 import type { Random } from '../seeded-random.js';
 
@@ -34,6 +34,25 @@ export interface Degraded {
 function gaussian(random: Random): number {
   const u = 1 - random.next(); // (0, 1]: log(u) is finite
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
+}
+
+/** Under this luminance standard deviation a masked region is too flat to score an inpainting. */
+const MIN_MASKED_DETAIL = 6;
+
+/**
+ * A rectangle of 20–35 % of each side, 4 px from the edges, over a region with some detail (a
+ * flat one would make the naive fill perfect); the last of 20 draws if none has.
+ */
+function drawMask(original: RgbImage, random: Random): Rect {
+  const { width, height } = original;
+  let mask: Rect = { x: 0, y: 0, width: 0, height: 0 };
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const maskWidth = random.int(Math.round(0.2 * width), Math.round(0.35 * width));
+    const maskHeight = random.int(Math.round(0.2 * height), Math.round(0.35 * height));
+    mask = { x: random.int(4, width - maskWidth - 4), y: random.int(4, height - maskHeight - 4), width: maskWidth, height: maskHeight };
+    if (luminanceStdDev(cropImage(original, mask)) >= MIN_MASKED_DETAIL) break;
+  }
+  return mask;
 }
 
 /**
@@ -61,9 +80,7 @@ export function degrade(kind: RestorationKind, original: RgbImage, random: Rando
     const quality = random.int(8, 25);
     return { input: jpegRoundTrip(original, quality), payload: {}, degradation: { type: 'jpeg', quality, subsampling: '4:2:0', tables: 'annex-k' } };
   }
-  const maskWidth = random.int(Math.round(0.2 * width), Math.round(0.35 * width));
-  const maskHeight = random.int(Math.round(0.2 * height), Math.round(0.35 * height));
-  const mask: Rect = { x: random.int(4, width - maskWidth - 4), y: random.int(4, height - maskHeight - 4), width: maskWidth, height: maskHeight };
+  const mask = drawMask(original, random);
   return {
     input: fillRect(original, mask, MASK_FILL),
     payload: { mask: { ...mask } },

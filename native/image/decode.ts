@@ -113,21 +113,6 @@ export async function encodePng(img: RgbImage): Promise<string> {
   return encodePngSync(img).toString('base64');
 }
 
-/** sharp's names for the resampling kernels Proctor uses. */
-export type ResizeKernel = 'nearest' | 'cubic' | 'lanczos3' | 'mitchell' | 'linear';
-
-/**
- * Resamples to exactly `width` × `height` with sharp (libvips). `cubic` is Catmull-Rom bicubic.
- *
- * @example
- * ```ts
- * const up = await resizeImage(small, 128, 128, 'cubic');
- * ```
- */
-export async function resizeImage(img: RgbImage, width: number, height: number, kernel: ResizeKernel): Promise<RgbImage> {
-  return fromSharp(toSharp(img).resize(width, height, { kernel, fit: 'fill' }), img.format);
-}
-
 /** A sharp pipeline whose input is the image's raw pixels. */
 export function toSharp(img: RgbImage): Sharp {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });

@@ -1,8 +1,15 @@
 /**
- * Area resampling in pure TypeScript, synchronous and deterministic (the task generator's
- * downscaling, natural-image crops, the perceptual hash). Each output pixel is the exact mean of
- * the source area it covers, partial pixels weighted by their covered fraction: a ×2 or ×4
- * downscale is the plain box average.
+ * Resampling in pure TypeScript, synchronous and deterministic.
+ *
+ * * Area (`resizeArea`): each output pixel is the exact mean of the source area it covers, partial
+ *   pixels weighted by their covered fraction; a ×2 or ×4 downscale is the plain box average. The
+ *   task generator's downscaling, natural-image crops, the perceptual hash.
+ * * Kernels (`resizeImage`): nearest, Catmull-Rom bicubic, Lanczos-3, with pixel centres aligned
+ *   (output x samples input (x + ½)·in/out − ½) and edges clamped; widened by the ratio when
+ *   downscaling. The naive baseline of super-resolution and the reference miners use these rather
+ *   than sharp's resize: libvips places an upscaled image half an output pixel off centre (a
+ *   single bright pixel upscaled ×4 peaks at 14 instead of 13.5), which costs bicubic and Lanczos
+ *   about as much as they gain over nearest neighbour.
  */
 import { proctorError } from '../../core/errors.js';
 import { createImage, type RgbImage } from './raster.js';
@@ -75,6 +82,105 @@ export function resizeArea(img: RgbImage, toWidth: number, toHeight: number): Rg
     for (let i = 0; i < plane.length; i++) plane[i] = img.data[3 * i + c];
     const resized = resizeAreaPlane(plane, img.width, img.height, toWidth, toHeight);
     for (let i = 0; i < resized.length; i++) out.data[3 * i + c] = Math.min(255, Math.max(0, Math.round(resized[i])));
+  }
+  return out;
+}
+
+/** The resampling kernels of `resizeImage`. */
+export type ResizeKernel = 'nearest' | 'cubic' | 'lanczos3';
+
+const KERNELS: Record<Exclude<ResizeKernel, 'nearest'>, { support: number; f: (x: number) => number }> = {
+  // Catmull-Rom: Keys' cubic with a = −0.5.
+  cubic: {
+    support: 2,
+    f: (x) => {
+      const t = Math.abs(x);
+      return t < 1 ? 1.5 * t ** 3 - 2.5 * t ** 2 + 1 : t < 2 ? -0.5 * t ** 3 + 2.5 * t ** 2 - 4 * t + 2 : 0;
+    },
+  },
+  lanczos3: {
+    support: 3,
+    f: (x) => {
+      if (x === 0) return 1;
+      if (Math.abs(x) >= 3) return 0;
+      const px = Math.PI * x;
+      return (3 * Math.sin(px) * Math.sin(px / 3)) / (px * px);
+    },
+  },
+};
+
+/** For each output index: the source indices (clamped) and normalised weights of one axis. */
+function kernelWeights(source: number, target: number, kernel: ResizeKernel): { index: Int32Array; weight: Float64Array; taps: number } {
+  const ratio = source / target;
+  if (kernel === 'nearest') {
+    const index = Int32Array.from({ length: target }, (_, o) => Math.min(source - 1, Math.floor((o + 0.5) * ratio)));
+    return { index, weight: new Float64Array(target).fill(1), taps: 1 };
+  }
+  const { support, f } = KERNELS[kernel];
+  const stretch = Math.max(1, ratio); // widen the kernel when downscaling, to average instead of alias
+  const taps = 2 * Math.ceil(support * stretch) + 1;
+  const index = new Int32Array(target * taps);
+  const weight = new Float64Array(target * taps);
+  for (let o = 0; o < target; o++) {
+    const centre = (o + 0.5) * ratio - 0.5;
+    const first = Math.floor(centre) - (taps >> 1) + 1;
+    let sum = 0;
+    for (let k = 0; k < taps; k++) {
+      const w = f((first + k - centre) / stretch);
+      index[o * taps + k] = Math.min(source - 1, Math.max(0, first + k));
+      weight[o * taps + k] = w;
+      sum += w;
+    }
+    for (let k = 0; k < taps; k++) weight[o * taps + k] /= sum;
+  }
+  return { index, weight, taps };
+}
+
+/**
+ * Resamples to exactly `width` × `height` with a kernel, each channel rounded and clamped.
+ *
+ * @example
+ * ```ts
+ * const up = resizeImage(small, 128, 128, 'cubic'); // the naive super-resolution
+ * ```
+ */
+export function resizeImage(img: RgbImage, width: number, height: number, kernel: ResizeKernel): RgbImage {
+  if (!(width >= 1 && height >= 1 && Number.isInteger(width) && Number.isInteger(height))) {
+    throw proctorError('PROCTOR_ERR_INTERNAL_UNEXPECTED', { detail: `resize to ${width}×${height}` });
+  }
+  const h = kernelWeights(img.width, width, kernel);
+  const v = kernelWeights(img.height, height, kernel);
+  const rows = new Float64Array(width * img.height * 3);
+  for (let y = 0; y < img.height; y++) {
+    for (let o = 0; o < width; o++) {
+      let [r, g, b] = [0, 0, 0];
+      for (let k = 0; k < h.taps; k++) {
+        const w = h.weight[o * h.taps + k];
+        const i = 3 * (y * img.width + h.index[o * h.taps + k]);
+        r += w * img.data[i];
+        g += w * img.data[i + 1];
+        b += w * img.data[i + 2];
+      }
+      const j = 3 * (y * width + o);
+      [rows[j], rows[j + 1], rows[j + 2]] = [r, g, b];
+    }
+  }
+  const out = createImage(width, height);
+  for (let o = 0; o < height; o++) {
+    for (let x = 0; x < width; x++) {
+      let [r, g, b] = [0, 0, 0];
+      for (let k = 0; k < v.taps; k++) {
+        const w = v.weight[o * v.taps + k];
+        const i = 3 * (v.index[o * v.taps + k] * width + x);
+        r += w * rows[i];
+        g += w * rows[i + 1];
+        b += w * rows[i + 2];
+      }
+      const j = 3 * (o * width + x);
+      out.data[j] = Math.min(255, Math.max(0, Math.round(r)));
+      out.data[j + 1] = Math.min(255, Math.max(0, Math.round(g)));
+      out.data[j + 2] = Math.min(255, Math.max(0, Math.round(b)));
+    }
   }
   return out;
 }
