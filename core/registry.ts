@@ -10,6 +10,7 @@ type DetectorModule = { default: DetectorDefinition };
 
 /** Built-in plugins by name → a lazy import of the module whose default export is the plugin. */
 export const builtinPlugins: Readonly<Record<string, () => Promise<PluginModule>>> = Object.freeze({
+  image: () => import('../plugins/image/image.js') as Promise<PluginModule>,
   text: () => import('../plugins/text/text.js') as Promise<PluginModule>,
 });
 

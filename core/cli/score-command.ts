@@ -14,6 +14,7 @@ import { builtinEvaluators, nearestName } from '../registry.js';
 import { createEvaluatorPool } from '../pool/pool.js';
 import { createInlineEvaluator } from '../pool/inline.js';
 import { loadEvaluator, type EvaluationJob } from '../pool/evaluation.js';
+import { inlineFiles } from './sample-files.js';
 
 const EXAMPLES = `
 Each input line is {"task": {"prompt", "answer", "meta", …}, "response": {…}}, the fields the
@@ -24,6 +25,11 @@ Examples:
   $ echo '{"task": {"answer": 42, "meta": {"answerType": "number"}}, "response": {"answer": "42.0"}}' | validator score --evaluator ground-truth
   $ validator score --evaluator embedding-similarity < samples.jsonl > scores.jsonl
   $ validator score --evaluator ./my-evaluator.js --options '{"strict": true}' --inline < samples.jsonl
+  $ echo '{"task": {"kind": "render-text", "payload": {"text": "KX7 MAP", "width": 320, "height": 64}, "answer": "KX7 MAP"},
+          "response": {"image": {"file": "rendered.png"}}}' | validator score --evaluator ocr-match
+  $ validator score --evaluator image-fidelity < restorations.jsonl    # images as base64 or {"file": "path"}
+
+Anywhere in a sample, {"file": "<path>"} stands for the base64 of that file (images on disk).
 `;
 
 interface ScoreFlags {
@@ -76,7 +82,7 @@ async function score(flags: ScoreFlags): Promise<void> {
     number += 1;
     if (text.trim() === '') continue;
     try {
-      const sample = JSON.parse(text) as { task?: unknown; response?: unknown };
+      const sample = inlineFiles(JSON.parse(text) as Json) as { task?: unknown; response?: unknown };
       if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) throw new Error('not a JSON object');
       if (typeof sample.task !== 'object' || sample.task === null) throw new Error('has no "task" object');
       if (!('response' in sample)) throw new Error('has no "response"');
