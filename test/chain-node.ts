@@ -230,6 +230,8 @@ export class FakeSubtensor {
     }
     if (!ext.isSigned) throw this.invalid('badProof');
     const signer = ext.signer.toString();
+    // Everything that decodes is logged, refused or not, so tests can read the bytes sent.
+    this.received.push({ hex, hash: ext.hash.toHex(), signer, section: ext.method.section, method: ext.method.method, callHex: ext.method.toHex(), nonce: ext.nonce.toNumber() });
     const era = ext.era;
     const birth = era.isMortalEra ? this.blocks[era.asMortalEra.birth(this.best.number)] : this.blocks[0];
     if (!birth) throw this.invalid('badProof');
@@ -265,7 +267,6 @@ export class FakeSubtensor {
     }
     const hash = ext.hash.toHex();
     this.pool.push({ hex, hash, signer, ext });
-    this.received.push({ hex, hash, signer, section: ext.method.section, method: ext.method.method, callHex: ext.method.toHex(), nonce });
     if (watch) {
       // A node reports `ready` before `inBlock`; the API switches to each newer status.
       const id = String(this.nextSub++);

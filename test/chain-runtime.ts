@@ -85,6 +85,7 @@ export class FakeSubnet {
   incentive: number[];
   dividends: number[];
   consensus: number[];
+  validatorTrust: number[];
   emission: bigint[];
 
   constructor(init: FakeSubnetInit) {
@@ -116,6 +117,7 @@ export class FakeSubnet {
     this.incentive = new Array<number>(n).fill(0);
     this.dividends = new Array<number>(n).fill(0);
     this.consensus = new Array<number>(n).fill(0);
+    this.validatorTrust = new Array<number>(n).fill(0);
     this.emission = new Array<bigint>(n).fill(0n);
   }
 
@@ -279,6 +281,7 @@ export class FakeSubnet {
     this.incentive = out.incentive_u16;
     this.dividends = out.dividends_u16;
     this.consensus = out.consensus_u16;
+    this.validatorTrust = out.validator_trust_u16;
     this.emission = out.emission.map((e) => BigInt(Math.round(e)));
     result.carry.validatorPermits.forEach((p, i) => (this.neurons[i].permit = p));
     result.carry.bonds.forEach((row, i) => this.bonds.set(i, row.uids.map((u, k) => [u, row.values[k]])));
@@ -316,6 +319,7 @@ export class FakeSubnet {
     put('validatorPermit', [id], this.neurons.map((x) => x.permit));
     put('incentive', [id], this.incentive);
     put('dividends', [id], this.dividends);
+    put('validatorTrust', [id], this.validatorTrust);
     this.neurons.forEach((x, uid) => {
       put('keys', [id, uid], x.hotkey);
       put('uids', [id, x.hotkey], uid);

@@ -6,6 +6,7 @@
  */
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import type { ProviderInterface } from '@polkadot/rpc-provider/types';
+import { rpc as authorRpc } from '@polkadot/types/interfaces/author/rpc';
 import { proctorError } from '../errors.js';
 import { isConnectionError } from './chain-errors.js';
 
@@ -76,7 +77,9 @@ export async function openConnection(options: ConnectOptions): Promise<ChainConn
   const schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms).unref());
   // autoConnect off: this module owns the retry policy (the provider's own is a fixed delay).
   const provider = options.provider ?? new WsProvider(options.endpoint, false, {}, options.requestTimeoutMs ?? 60_000);
-  const api = new ApiPromise({ provider, noInitWarn: true });
+  // Submission errors are read and reported by submit.ts; the library would also print each one.
+  const quiet = (name: 'submitAndWatchExtrinsic' | 'submitExtrinsic') => ({ ...authorRpc[name], noErrorLog: true });
+  const api = new ApiPromise({ provider, noInitWarn: true, rpc: { author: { submitAndWatchExtrinsic: quiet('submitAndWatchExtrinsic'), submitExtrinsic: quiet('submitExtrinsic') } } });
   api.on('error', () => {}); // failures surface through the calls that hit them
   const retryDelays: number[] = [];
   let attempt = 0;

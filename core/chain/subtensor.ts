@@ -26,6 +26,8 @@ export interface SubnetSnapshot {
   hyperparameters: Hyperparameters;
   weights: U16Row[];
   bonds: U16Row[];
+  /** `ValidatorTrust` per uid (u16), which the runtime API's metagraph does not carry; zeros where absent. */
+  validatorTrust: number[];
   /** This hotkey's uid, or null when it is not registered. */
   uid: number | null;
   /** This hotkey's entries in `WeightCommits`. */
@@ -116,7 +118,8 @@ export async function connectSubtensor(options: ConnectOptions): Promise<Subtens
         if (metagraph === null) throw proctorError('PROCTOR_ERR_CHAIN_SUBNET_MISSING', { netuid });
         const q = (at.query as Record<string, Record<string, { entries(...a: unknown[]): Promise<[{ args: Codec[] }, Codec][]> } & ((...a: unknown[]) => Promise<Codec>)>>).subtensorModule;
         const n = metagraph.neurons.length;
-        const [weights, bonds] = await Promise.all([q.weights.entries(netuid), q.bonds.entries(netuid)]);
+        const [weights, bonds, trust] = await Promise.all([q.weights.entries(netuid), q.bonds.entries(netuid), q.validatorTrust ? q.validatorTrust(netuid) : null]);
+        const validatorTrust = metagraph.neurons.map((_, i) => Number((trust as unknown as Codec[] | null)?.[i]?.toString() ?? 0));
         const uid = hotkey === null ? -1 : metagraph.neurons.findIndex((x) => x.hotkey === hotkey);
         let commits: StoredCommit[] = [];
         if (hotkey !== null && q.weightCommits) {
@@ -136,6 +139,7 @@ export async function connectSubtensor(options: ConnectOptions): Promise<Subtens
           hyperparameters,
           weights: rowsFromEntries(n, weights),
           bonds: rowsFromEntries(n, bonds),
+          validatorTrust,
           uid: uid < 0 ? null : uid,
           commits,
           revealClock: hyperparameters.epochIndex === null ? 'block' : 'epoch',

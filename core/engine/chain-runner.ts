@@ -1,0 +1,264 @@
+/**
+ * `validator run --network …`: the round loop against a real subnet. Each round reads the subnet
+ * at one block, reveals commits that are due, queries every serving miner with the round's tasks
+ * (`runRound`, as on the local subnet), updates the moving averages, turns them into u16 weights
+ * with the subnet's own limits, stores the consensus preview on the real metagraph, then submits
+ * (set_weights, or a hash commit when commit-reveal is on). A chain error never ends the loop:
+ * it is stored with the round, logged, and the next round tries again.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { ProviderInterface } from '@polkadot/rpc-provider/types';
+import type { Json } from '../plugin-api.js';
+import { loadDetectors, type LoadedPlugin } from '../plugin-loader.js';
+import { openStore } from '../store/store.js';
+import { createEvaluatorPool } from '../pool/pool.js';
+import { createMinerClient } from '../transport/client.js';
+import { cryptoReady, type Hotkey } from '../transport/keys.js';
+import { proctorError } from '../errors.js';
+import { ENGINE_VERSION } from '../version.js';
+import { chainRecords } from '../chain/chain-records.js';
+import { backoffDelay } from '../chain/connection.js';
+import type { ChainTarget } from '../chain/network.js';
+import { previewOnChain } from '../chain/preview.js';
+import { connectSubtensor, type SubnetSnapshot, type SubtensorClient } from '../chain/subtensor.js';
+import { createWeightSetter, type WeightAction } from '../chain/weight-setter.js';
+import type { PluginShares } from './plugin-shares.js';
+import { runRound } from './round.js';
+import { updateMovingAverages, weightsFromAverages } from './weights.js';
+
+export interface ChainRunOptions {
+  plugins: LoadedPlugin[];
+  db: string;
+  target: ChainTarget;
+  netuid: number;
+  hotkey: Hotkey;
+  /** Where the hotkey came from (a path or an environment variable's name), for the log. */
+  hotkeySource: string;
+  /** Stop after this many rounds; null = no limit. */
+  rounds: number | null;
+  /** Stop after this many epochs seen on chain; null = no limit. */
+  epochs: number | null;
+  seed: string | null;
+  poolSize: number | undefined;
+  evaluatorTimeoutMs: number;
+  emaAlpha: number;
+  shares?: PluginShares;
+  /** The weights version key to send; null = the subnet's `WeightsVersionKey`. */
+  versionKey: bigint | null;
+  /** Whether miners on loopback or private addresses may be queried (a local node). */
+  allowPrivateMiners: boolean;
+  /** Stops the loop after the round in flight. */
+  signal?: AbortSignal;
+  /** Tests: an in-process provider instead of a WebSocket. */
+  provider?: ProviderInterface;
+  /** How often to poll for a new block between rounds. */
+  blockPollMs?: number;
+  submitTimeoutMs?: number;
+  log: (line: string) => void;
+}
+
+export interface ChainRunSummary {
+  runId: number;
+  db: string;
+  network: string;
+  endpoint: string;
+  runtime: string;
+  netuid: number;
+  rounds: number[];
+  abandoned: number[];
+  /** Epochs the chain ran while this validator did. */
+  epochs: number;
+  block: number;
+  validator: { uid: number | null; hotkey: string; validatorTrust: number | null; dividends: number | null };
+  actions: (WeightAction & { round: number })[];
+  miners: { uid: number; hotkey: string; meanScore: number; weight: number; incentive: number }[];
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** A snapshot, retried with backoff while the chain is unreachable (never throws for a chain error). */
+async function snapshotUntilOk(chain: SubtensorClient, o: ChainRunOptions): Promise<SubnetSnapshot | null> {
+  for (let failures = 1; !o.signal?.aborted; failures++) {
+    try {
+      return await chain.snapshot(o.netuid, o.hotkey.address);
+    } catch (err) {
+      const ms = backoffDelay(failures);
+      o.log(`chain: cannot read subnet ${o.netuid}: ${(err as Error).message}; again in ${(ms / 1000).toFixed(1)} s`);
+      await sleep(ms, o.signal);
+    }
+  }
+  return null;
+}
+
+async function nextBlock(chain: SubtensorClient, after: number, o: ChainRunOptions): Promise<void> {
+  while (!o.signal?.aborted) {
+    const best = await chain.bestBlock().catch(() => null);
+    if (best !== null && best.number > after) return;
+    await sleep(o.blockPollMs ?? 1000, o.signal);
+  }
+}
+
+const epochMarker = (s: SubnetSnapshot): string => String(s.hyperparameters.epochIndex ?? s.hyperparameters.lastStepBlock);
+
+/**
+ * Validates subnet `netuid` until `rounds` or `epochs` are reached or `signal` aborts.
+ *
+ * @throws PROCTOR_ERR_CHAIN_CONNECT, PROCTOR_ERR_CHAIN_SUBNET_MISSING, PROCTOR_ERR_CHAIN_NOT_REGISTERED at start-up only.
+ */
+export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSummary> {
+  await cryptoReady();
+  const chain = await connectSubtensor({ endpoint: o.target.endpoint, provider: o.provider, log: o.log });
+  let store: ReturnType<typeof openStore> | null = null;
+  let pool: ReturnType<typeof createEvaluatorPool> | null = null;
+  const miners = createMinerClient({ signer: o.hotkey, allowPrivate: o.allowPrivateMiners });
+  try {
+    let snapshot = await chain.snapshot(o.netuid, o.hotkey.address);
+    if (snapshot.uid === null) throw proctorError('PROCTOR_ERR_CHAIN_NOT_REGISTERED', { hotkey: o.hotkey.address, netuid: o.netuid });
+    const h = snapshot.hyperparameters;
+    o.log(
+      `validating subnet ${o.netuid} "${snapshot.metagraph.name}" on ${o.target.network} (${o.target.endpoint}, runtime ${chain.runtime}) as uid ${snapshot.uid}, ` +
+        `hotkey ${o.hotkey.address} from ${o.hotkeySource}; ${snapshot.metagraph.neurons.length} uids, tempo ${h.tempo}, ` +
+        `commit-reveal ${h.commitRevealEnabled ? `on (reveal after ${h.revealPeriodEpochs} epoch(s))` : 'off'}, rate limit ${h.weightsRateLimit} blocks`,
+    );
+    store = openStore(o.db);
+    const abandoned = store.abandonOpenRounds();
+    if (abandoned.length > 0) o.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`);
+    const runSeed = o.seed ?? randomBytes(16).toString('hex');
+    const runId = store.startRun({
+      engineVersion: ENGINE_VERSION,
+      network: o.target.network,
+      netuid: o.netuid,
+      validatorHotkey: o.hotkey.address,
+      plugins: o.plugins.map((p) => ({ name: p.definition.name, version: p.definition.version })),
+      config: { endpoint: o.target.endpoint, genesisHash: chain.genesisHash, runtime: chain.runtime, rounds: o.rounds, epochs: o.epochs, versionKey: o.versionKey?.toString() ?? null, emaAlpha: o.emaAlpha, seeded: o.seed !== null, shares: (o.shares ?? null) as Json } as Json,
+    });
+    const records = chainRecords(store.db);
+    const setter = createWeightSetter({ client: chain, hotkey: o.hotkey, netuid: o.netuid, network: o.target.network, records, versionKey: o.versionKey, log: o.log, submitTimeoutMs: o.submitTimeoutMs });
+    pool = createEvaluatorPool({ size: o.poolSize, timeoutMs: o.evaluatorTimeoutMs });
+    const deps = { plugins: o.plugins, querier: miners, evaluate: pool.evaluate, detectors: await loadDetectors(o.plugins), log: o.log, shares: o.shares };
+
+    const rounds: number[] = [];
+    const actions: ChainRunSummary['actions'] = [];
+    const scoreTotals = new Map<number, { total: number; count: number }>();
+    let lastWeights = { uids: [] as number[], values: [] as number[] };
+    let lastPreview: { validatorTrust: number; dividends: number } | null = null;
+    let marker = epochMarker(snapshot);
+    let epochs = 0;
+
+    while (!o.signal?.aborted && (o.rounds === null || rounds.length < o.rounds) && (o.epochs === null || epochs < o.epochs)) {
+      const fresh = await snapshotUntilOk(chain, o);
+      if (fresh === null) break;
+      snapshot = fresh;
+      const epochNow = epochMarker(snapshot) !== marker;
+      if (epochNow) {
+        epochs += 1;
+        marker = epochMarker(snapshot);
+      }
+      const number = store.nextRoundNumber();
+      const seed = o.seed !== null ? sha256(`${runSeed}:round:${number}`) : randomBytes(32).toString('hex');
+      const roundId = store.openRound(runId, number, snapshot.block, sha256(seed));
+      const started = Date.now();
+      const roundActions: WeightAction[] = [];
+      // Reveals first: their window is an epoch, and the round may take a while.
+      roundActions.push(...(await setter.revealDue(snapshot, roundId).catch((err: unknown) => [{ mode: 'reveal' as const, outcome: 'unknown' as const, detail: (err as Error).message }])));
+
+      const serving = snapshot.metagraph.neurons.filter((x) => x.uid !== snapshot.uid && x.axon.url !== null);
+      const outcome = await runRound(deps, number, seed, serving.map((x) => ({ uid: x.uid, hotkey: x.hotkey, url: x.axon.url! })));
+      const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, o.emaAlpha);
+      snapshot = (await chain.snapshot(o.netuid, o.hotkey.address).catch(() => null)) ?? snapshot;
+      const hp = snapshot.hyperparameters;
+      const n = snapshot.metagraph.neurons.length;
+      const weights = weightsFromAverages(averages.filter((a) => a.uid < n && snapshot.metagraph.neurons[a.uid].hotkey === a.hotkey), { n, minAllowedWeights: hp.minAllowedWeights, maxWeightLimit: hp.maxWeightsLimit });
+      if (snapshot.uid !== null) {
+        try {
+          const preview = previewOnChain(snapshot, { uid: snapshot.uid, ...weights });
+          lastPreview = { validatorTrust: preview.validator_trust[snapshot.uid], dividends: preview.dividends[snapshot.uid] };
+          records.recordPreview({ roundId, validatorUid: snapshot.uid, numerics: 'float', ...lastPreview, incentive: preview.incentive });
+        } catch (err) {
+          o.log(`consensus preview failed: ${(err as Error).message}`);
+        }
+      }
+      roundActions.push(await setter.submit(snapshot, weights, roundId).catch((err: unknown) => ({ mode: 'set_weights' as const, outcome: 'unknown' as const, detail: (err as Error).message })));
+      lastWeights = weights;
+
+      const neurons = snapshot.metagraph.neurons;
+      store.completeRound({
+        roundId,
+        seed,
+        finishedAt: new Date().toISOString(),
+        ...outcome,
+        movingAverages: averages,
+        weightSubmission: null,
+        consensusPreview: null,
+        // What the chain itself paid at the epoch that just ran (not a preview).
+        epoch: epochNow
+          ? {
+              block: hp.lastStepBlock,
+              numerics: 'chain',
+              results: neurons.map((x) => ({
+                uid: x.uid,
+                hotkey: x.hotkey,
+                stake: Number(x.totalStake),
+                consensus: x.consensus / 65535,
+                incentive: x.incentive / 65535,
+                dividends: x.dividends / 65535,
+                validatorTrust: (snapshot.validatorTrust[x.uid] ?? 0) / 65535,
+                emission: Number(x.emission),
+              })),
+            }
+          : null,
+        chainSnapshot: null,
+      });
+      rounds.push(number);
+      actions.push(...roundActions.map((a) => ({ ...a, round: number })));
+      for (const s of outcome.minerScores) {
+        const t = scoreTotals.get(s.uid) ?? { total: 0, count: 0 };
+        scoreTotals.set(s.uid, { total: t.total + s.score, count: t.count + 1 });
+      }
+      const said = roundActions.map((a) => `${a.mode} ${a.outcome}${a.outcome === 'accepted' ? '' : `: ${a.detail}`}`).join('; ');
+      o.log(`round ${number} at block ${snapshot.block}: ${serving.length} serving miner(s), ${outcome.responses.length} responses, ${((Date.now() - started) / 1000).toFixed(2)} s; ${said}${epochNow ? `; epoch ${marker} ran` : ''}`);
+      await nextBlock(chain, snapshot.block, o);
+    }
+
+    const total = lastWeights.values.reduce((a, b) => a + b, 0);
+    return {
+      runId,
+      db: o.db,
+      network: o.target.network,
+      endpoint: o.target.endpoint,
+      runtime: chain.runtime,
+      netuid: o.netuid,
+      rounds,
+      abandoned,
+      epochs,
+      block: snapshot.block,
+      validator: { uid: snapshot.uid, hotkey: o.hotkey.address, validatorTrust: lastPreview?.validatorTrust ?? null, dividends: lastPreview?.dividends ?? null },
+      actions,
+      miners: snapshot.metagraph.neurons
+        .filter((x) => x.uid !== snapshot.uid)
+        .map((x) => {
+          const k = lastWeights.uids.indexOf(x.uid);
+          const t = scoreTotals.get(x.uid);
+          return { uid: x.uid, hotkey: x.hotkey, meanScore: t ? t.total / t.count : 0, weight: k >= 0 && total > 0 ? lastWeights.values[k] / total : 0, incentive: x.incentive / 65535 };
+        }),
+    };
+  } finally {
+    await miners.close();
+    await pool?.close();
+    store?.close();
+    await chain.close();
+  }
+}

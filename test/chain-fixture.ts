@@ -1,0 +1,58 @@
+/**
+ * A fake subtensor with one subnet, a validator and three serving miners, and a connected
+ * client, for the chain tests. One metadata registry per process: parsing it takes a while.
+ */
+import type { FakeSubnetInit } from './chain-runtime.js';
+import { FakeSubtensor } from './chain-node.js';
+import { InProcessProvider } from './chain-provider.js';
+import { SubtensorTypes } from './chain-types.js';
+import { connectSubtensor, type SubtensorClient } from '../core/chain/subtensor.js';
+import { cryptoReady, devHotkey, type Hotkey } from '../core/transport/keys.js';
+
+let shared: SubtensorTypes | null = null;
+export function subtensorTypes(): SubtensorTypes {
+  shared ??= new SubtensorTypes();
+  return shared;
+}
+
+export interface FakeChain {
+  node: FakeSubtensor;
+  provider: InProcessProvider;
+  chain: SubtensorClient;
+  validator: Hotkey;
+  miners: Hotkey[];
+  close(): Promise<void>;
+}
+
+/** The default subnet: uid 0 is the validator (stake, permit, owner), uids 1–3 miners serving on 127.0.0.2. */
+export function defaultSubnet(validator: Hotkey, miners: Hotkey[], overrides: Partial<FakeSubnetInit> = {}): FakeSubnetInit {
+  return {
+    netuid: 1,
+    neurons: [
+      { hotkey: validator.address, alphaStake: 1_000_000_000_000n, permit: true },
+      ...miners.map((m, i) => ({ hotkey: m.address, alphaStake: 1_000_000_000n, axon: { host: '127.0.0.2', port: 9000 + i } })),
+    ],
+    ...overrides,
+  };
+}
+
+export async function startFakeChain(options: { subnet?: Partial<FakeSubnetInit>; errorFormat?: 'node' | 'chopsticks'; blocks?: number; log?: (line: string) => void } = {}): Promise<FakeChain> {
+  await cryptoReady();
+  const validator = devHotkey('validator', 0);
+  const miners = [1, 2, 3].map((i) => devHotkey('miner', i));
+  const node = new FakeSubtensor({ types: subtensorTypes(), errorFormat: options.errorFormat, subnets: [defaultSubnet(validator, miners, options.subnet)] });
+  node.advance(options.blocks ?? 2);
+  const provider = new InProcessProvider(node);
+  const chain = await connectSubtensor({ endpoint: 'in-process://fake', provider, log: options.log });
+  return {
+    node,
+    provider,
+    chain,
+    validator,
+    miners,
+    async close() {
+      node.stop();
+      await chain.close();
+    },
+  };
+}
