@@ -108,6 +108,37 @@ describe('createOcr', () => {
     await assert.rejects(ocr.read(truncated), (error) => isProctorError(error) && error.code === 'PROCTOR_ERR_IMAGE_INVALID');
   });
 
+  it('refuses, before recognising any, more text regions than the cap or regions too wide in total', async () => {
+    const page = (width: number, height: number, rows: number, cols: number, fontSize: number, word: (row: number, col: number) => string) => {
+      let texts = '';
+      for (let row = 0; row < rows; row++) {
+        for (let col = 0; col < cols; col++) {
+          texts += `<text x="${(col * width) / cols + 4}" y="${(row * height) / rows + fontSize + 2}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}">${word(row, col)}</text>`;
+        }
+      }
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${texts}</svg>`;
+      return sharp(Buffer.from(svg)).png().toBuffer();
+    };
+    const many = await page(480, 320, 6, 4, 22, (row, col) => `W${row}K${col}`);
+    await assert.rejects(ocr.read(many), (error) => isProctorError(error) && error.code === 'PROCTOR_ERR_IMAGE_TOO_LARGE' && /text regions \(2\d\)/.test(error.message));
+    const longLines = await page(960, 320, 10, 1, 13, (row) => `${'HEXAGON KEY '.repeat(11)}${row}`);
+    assert.ok(10 <= OCR_LIMITS.maxRegions);
+    await assert.rejects(ocr.read(longLines), (error) => isProctorError(error) && error.code === 'PROCTOR_ERR_IMAGE_TOO_LARGE' && /recognition height/.test(error.message));
+  });
+
+  it('reads as the library\'s own Ocr.detect does, with the same session settings', async () => {
+    const { default: Library } = await import('@gutenye/ocr-node');
+    const { SESSION_OPTIONS } = await import('../onnx-session.js');
+    const library = await Library.create({ onnxOptions: { ...SESSION_OPTIONS, executionProviders: [{ name: 'cpu', useArena: false }] } });
+    for (const text of ['K7M HXRA', 'FIRST 349']) {
+      // 320 × 64 is already a multiple of 32 and opaque: the library sees the same pixels.
+      const png = await drawText(text, 320, 64, 30);
+      const theirs = (await library.detect(png as unknown as string)) as { text: string; mean: number }[];
+      const ours = await ocr.read(png);
+      assert.deepEqual(ours.lines, theirs.map(({ text, mean }) => ({ text, score: mean })));
+    }
+  });
+
   it('keeps one reader per thread count, and refuses a nonsensical thread count', async () => {
     assert.equal(await createOcr(), ocr);
     assert.equal(await createOcr({ threads: 1 }), ocr);

