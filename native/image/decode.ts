@@ -77,9 +77,10 @@ export async function decodeImage(input: Uint8Array | string, limits: ImageLimit
   if (found !== 'png' && found !== 'webp') throw proctorError('PROCTOR_ERR_IMAGE_FORMAT', { format: found, accepted: ACCEPTED.map((f) => f.toUpperCase()) });
   const format: ImageFormat = found;
 
-  // The header alone: sharp's metadata() does not decode pixels.
+  // The header alone: metadata() decodes no pixels. Its own pixel limit is lifted so that the
+  // caps below, not a generic sharp message, say what is too large.
   const options = { limitInputPixels: limits.maxPixels, failOn: 'truncated' as const };
-  const meta = await sharp(bytes, options).metadata().catch((error: unknown) => Promise.reject(wrapSharp(error, 'reading the header')));
+  const meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata().catch((error: unknown) => Promise.reject(wrapSharp(error, 'reading the header')));
   const { width, height } = meta;
   if (!width || !height) throw proctorError('PROCTOR_ERR_IMAGE_INVALID', { problem: 'the header has no dimensions' });
   if (width > limits.maxDimension) throw proctorError('PROCTOR_ERR_IMAGE_TOO_LARGE', { what: 'width', value: width, limit: limits.maxDimension });
