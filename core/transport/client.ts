@@ -14,7 +14,9 @@ import { synapseAnswer } from './axon-response.js';
 import { signRequest } from './epistula.js';
 import type { Hotkey } from './keys.js';
 
-export type QueryStatus = 'ok' | 'timeout' | 'too_large' | 'invalid_json' | 'http_error' | 'unreachable' | 'refused_address';
+/** Every way a query can end; a miner's fault is always one of these, never an exception. */
+export const QUERY_STATUSES = ['ok', 'timeout', 'too_large', 'invalid_json', 'http_error', 'unreachable', 'refused_address'] as const;
+export type QueryStatus = (typeof QUERY_STATUSES)[number];
 
 /** What happened to one query. Only `ok` carries `json`. */
 export interface QueryResult {
@@ -169,6 +171,8 @@ export function createMinerClient({ signer, concurrency = defaults.concurrency, 
       httpStatus = response.statusCode;
       const declared = Number(response.headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxResponseBytes) {
+        // destroy() makes undici emit an AbortError on the body; unheard, it would crash the validator.
+        response.body.on('error', () => undefined);
         response.body.destroy();
         return result('too_large', { httpStatus, error: `Content-Length ${declared} exceeds ${limits.maxResponseBytes} bytes` });
       }
