@@ -1,9 +1,47 @@
 /** A piscina worker for `npm run bench -- inference`: the models loaded once per worker, batches in. */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { threadId } from 'node:worker_threads';
 import { loadEmbedder } from '../native/hf-models.js';
 import { resolveModel } from '../native/model-registry.js';
 import { loadNgramModel } from '../native/ngram/ngram-model.js';
+import { spin } from './inference-spin.js';
 
-export default async function run(task: { kind: 'embed' | 'perplexity'; texts: string[] }): Promise<number> {
+export type InferenceTask =
+  | { kind: 'embed' | 'perplexity'; texts: string[] }
+  | { kind: 'spin'; iterations: number };
+
+/** What loading the n-gram model added to this worker, read once after its first load. */
+export interface WorkerMemory {
+  threadId: number;
+  /** JS heap growth across `loadNgramModel()`, live objects only. */
+  ngramHeapBytes: number;
+  /** ArrayBuffer growth across `loadNgramModel()`: the model's tables. */
+  ngramArrayBufferBytes: number;
+}
+
+let memory: Promise<WorkerMemory> | null = null;
+
+/** A full collection, so that memory readings hold live objects only (the bench's own use of `--expose-gc`). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+function ngramModel(): ReturnType<typeof loadNgramModel> {
+  memory ??= (async () => {
+    collectGarbage();
+    const before = process.memoryUsage();
+    await loadNgramModel();
+    collectGarbage();
+    const after = process.memoryUsage();
+    return { threadId, ngramHeapBytes: after.heapUsed - before.heapUsed, ngramArrayBufferBytes: after.arrayBuffers - before.arrayBuffers };
+  })();
+  return memory.then(() => loadNgramModel());
+}
+
+export default async function run(task: InferenceTask): Promise<number | { tokens: number; memory: WorkerMemory }> {
+  if (task.kind === 'spin') return spin(task.iterations);
   if (task.kind === 'embed') {
     const embedder = await loadEmbedder(resolveModel('glove-sif').dir);
     // Concurrent calls: the embedder coalesces them into batched model runs.
@@ -13,8 +51,8 @@ export default async function run(task: { kind: 'embed' | 'perplexity'; texts: s
   // A batch is scored in one synchronous pass (no promise per text); the gain over the baseline is
   // that, and the second core. (One `logProbs` call with every text measured slower: it keeps all
   // the results alive at once.)
-  const model = await loadNgramModel();
+  const model = await ngramModel();
   let tokens = 0;
   for (const text of task.texts) tokens += model.scoreText(text).logProbs.length;
-  return tokens;
+  return { tokens, memory: await memory! };
 }

@@ -213,12 +213,21 @@ function findChild(words: Uint32Array, childStart: Uint32Array, parent: number, 
   return -1;
 }
 
-/** The within-text cache: what followed each 3-token context earlier in this text. */
+/**
+ * The within-text cache: what followed each 3-token context earlier in this text. Flat on purpose
+ * (a number per context, one map of (context, word) counts): a map per context made the cache the
+ * scorer's largest source of garbage.
+ */
 class TextCache {
   private a = -1;
   private b = -1;
   private c = -1;
-  private readonly continuations = new Map<number | string, { total: number; counts: Map<number, number> }>();
+  /** Context → its index in `totals` and `distinct`. */
+  private readonly contexts = new Map<number | string, number>();
+  private readonly totals: number[] = [];
+  private readonly distinct: number[] = [];
+  /** (context index, word) → how often the word followed that context. */
+  private readonly followers = new Map<number | string, number>();
   /** Three ids pack exactly into one double when the vocabulary is below 2^17; else a string key. */
   private readonly numericKeys: boolean;
 
@@ -228,22 +237,30 @@ class TextCache {
 
   /** ln((1 − λ) p_static + λ p_cache), then remembers the token. */
   mix(staticLogProb: number, word: number): number {
-    const { a, b, c } = this;
-    const key = a < 0 ? null : this.numericKeys ? (a * this.vocabularySize + b) * this.vocabularySize + c : `${a} ${b} ${c}`;
-    const seen = key === null ? undefined : this.continuations.get(key);
-    let result = staticLogProb;
-    if (seen) {
-      const { total, counts } = seen;
-      const lambda = total / (total + counts.size + CACHE_PRIOR);
-      result = Math.log((1 - lambda) * Math.exp(staticLogProb) + (lambda * (counts.get(word) ?? 0)) / total);
-      seen.total++;
-      counts.set(word, (counts.get(word) ?? 0) + 1);
-    } else if (key !== null) {
-      this.continuations.set(key, { total: 1, counts: new Map([[word, 1]]) });
-    }
+    const { a, b, c, vocabularySize } = this;
     this.a = b;
     this.b = c;
     this.c = word;
+    if (a < 0) return staticLogProb;
+    const key = this.numericKeys ? (a * vocabularySize + b) * vocabularySize + c : `${a} ${b} ${c}`;
+    let context = this.contexts.get(key);
+    if (context === undefined) {
+      context = this.totals.length;
+      this.contexts.set(key, context);
+      this.totals.push(0);
+      this.distinct.push(0);
+    }
+    const pairKey = context * vocabularySize + word <= Number.MAX_SAFE_INTEGER ? context * vocabularySize + word : `${context} ${word}`;
+    const count = this.followers.get(pairKey) ?? 0;
+    const total = this.totals[context];
+    let result = staticLogProb;
+    if (total > 0) {
+      const lambda = total / (total + this.distinct[context] + CACHE_PRIOR);
+      result = Math.log((1 - lambda) * Math.exp(staticLogProb) + (lambda * count) / total);
+    }
+    this.followers.set(pairKey, count + 1);
+    this.totals[context] = total + 1;
+    if (count === 0) this.distinct[context]++;
     return result;
   }
 }
