@@ -4,11 +4,13 @@
  */
 import { runConsensusBench } from './consensus.js';
 import { runRoundBench } from './round.js';
+import { runImageBench } from './image.js';
 import { runInferenceBench } from './inference.js';
 import { runQualityBench } from './quality.js';
 
 const benches: Record<string, (args: string[]) => void | Promise<void>> = {
   consensus: runConsensusBench,
+  image: runImageBench,
   inference: runInferenceBench,
   quality: runQualityBench,
   round: runRoundBench,

@@ -18,6 +18,8 @@ export const builtinPlugins: Readonly<Record<string, () => Promise<PluginModule>
 export const builtinEvaluators: Readonly<Record<string, string>> = Object.freeze({
   'embedding-similarity': new URL('../evaluators/embedding-similarity/embedding-similarity.js', import.meta.url).href,
   'ground-truth': new URL('../evaluators/ground-truth/ground-truth.js', import.meta.url).href,
+  'image-fidelity': new URL('../evaluators/image-fidelity/image-fidelity.js', import.meta.url).href,
+  'image-validity': new URL('../evaluators/image-validity/image-validity.js', import.meta.url).href,
   'ocr-match': new URL('../evaluators/ocr-match/ocr-match.js', import.meta.url).href,
   perplexity: new URL('../evaluators/perplexity/perplexity.js', import.meta.url).href,
   'reference-comparison': new URL('../evaluators/reference-comparison/reference-comparison.js', import.meta.url).href,

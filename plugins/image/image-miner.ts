@@ -3,10 +3,13 @@
  * with the miner's own generator — with probability `skill` the best level, otherwise one of the
  * weaker ones — and the level's real algorithm produces the image (`restorer.ts`, `renderer.ts`).
  *
- * Each answer then gets the miner's own faint dither (Gaussian, σ = 1 grey level, about 48 dB):
+ * The local subnet's miners share one process, so a level's image of a task is computed once and
+ * shared (the slowest level, non-local means in TypeScript, takes most of a second and blocks the
+ * event loop); each answer then gets the miner's own faint dither (Gaussian, σ = 1 grey level, about 48 dB):
  * real miners running different code never return byte-identical images, but the reference
  * miners of one level would, and `near-duplicate-image` would then pay only the first of them.
  */
+import { createHash } from 'node:crypto';
 import type { Json, PublicTask, ReferenceMiner } from '../../core/plugin-api.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, encodePng } from '../../native/image/decode.js';
 import { RENDER_LEVELS, renderTextImage, type RenderLevel } from './renderer.js';
@@ -39,13 +42,32 @@ async function dither(base64: string, random: () => number): Promise<string> {
 const RESTORE_BEST_FIRST: readonly RestorationLevel[] = [...RESTORATION_LEVELS].reverse();
 const RENDER_BEST_FIRST: readonly RenderLevel[] = RENDER_LEVELS;
 
+/** Images by task content and level, oldest dropped first; a round needs at most tasks × levels. */
+const computed = new Map<string, Promise<Json>>();
+const COMPUTED_LIMIT = 256;
+
+function computeOnce(task: PublicTask, level: string, compute: () => Promise<Json>): Promise<Json> {
+  const key = `${createHash('sha256').update(JSON.stringify([task.kind, task.prompt, task.payload])).digest('hex')}:${level}`;
+  let image = computed.get(key);
+  if (image === undefined) {
+    image = compute();
+    computed.set(key, image);
+    image.catch(() => computed.delete(key));
+    if (computed.size > COMPUTED_LIMIT) computed.delete(computed.keys().next().value!);
+  }
+  return image;
+}
+
 export const imageMiner: ReferenceMiner = {
   async answer(task: PublicTask, skill: number, random: () => number): Promise<Json> {
-    const response =
-      task.kind === 'render-text'
-        ? await renderTextImage(task, pickLevel(RENDER_BEST_FIRST, skill, random))
-        : await restoreImage(task, pickLevel(RESTORE_BEST_FIRST, skill, random));
-    const image = (response as { image: string }).image;
-    return { image: await dither(image, random) };
+    let response: Json;
+    if (task.kind === 'render-text') {
+      const level = pickLevel(RENDER_BEST_FIRST, skill, random);
+      response = await computeOnce(task, level, () => renderTextImage(task, level));
+    } else {
+      const level = pickLevel(RESTORE_BEST_FIRST, skill, random);
+      response = await computeOnce(task, level, () => restoreImage(task, level));
+    }
+    return { image: await dither((response as { image: string }).image, random) };
   },
 };
