@@ -7,7 +7,7 @@
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import type { ProviderInterface } from '@polkadot/rpc-provider/types';
 import { rpc as authorRpc } from '@polkadot/types/interfaces/author/rpc';
-import { proctorError } from '../errors.js';
+import { isProctorError, proctorError } from '../errors.js';
 import { isConnectionError } from './chain-errors.js';
 
 export interface BackoffOptions {
@@ -55,8 +55,8 @@ export interface ChainConnection {
   readonly isConnected: boolean;
   /** The waits scheduled so far, in ms (what the backoff did). */
   readonly retryDelays: readonly number[];
-  /** Resolves once connected (at once if already). */
-  whenConnected(): Promise<void>;
+  /** Resolves once connected (at once if already); rejects after `timeoutMs` without a connection. */
+  whenConnected(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,7 +80,10 @@ export async function openConnection(options: ConnectOptions): Promise<ChainConn
   // Submission errors are read and reported by submit.ts; the library would also print each one.
   const quiet = (name: 'submitAndWatchExtrinsic' | 'submitExtrinsic') => ({ ...authorRpc[name], noErrorLog: true });
   const api = new ApiPromise({ provider, noInitWarn: true, rpc: { author: { submitAndWatchExtrinsic: quiet('submitAndWatchExtrinsic'), submitExtrinsic: quiet('submitExtrinsic') } } });
-  api.on('error', () => {}); // failures surface through the calls that hit them
+  // Failures surface through the calls that hit them; `isReadyOrError` rejects on the first socket
+  // error, which must not become an unhandled rejection while the backoff is still retrying.
+  api.on('error', () => {});
+  api.isReadyOrError.catch(() => {});
   const retryDelays: number[] = [];
   let attempt = 0;
   let closing = false;
@@ -138,8 +141,16 @@ export async function openConnection(options: ConnectOptions): Promise<ChainConn
       return provider.isConnected;
     },
     retryDelays,
-    whenConnected() {
-      return provider.isConnected ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
+    whenConnected(timeoutMs = 60_000) {
+      if (provider.isConnected) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`disconnected from ${options.endpoint}: no connection for ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+        timer.unref();
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     },
     async close() {
       closing = true;
@@ -163,7 +174,7 @@ export async function withReconnect<T>(connection: ChainConnection, what: string
       await connection.whenConnected();
       return await read();
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('PROCTOR_ERR_')) throw err;
+      if (isProctorError(err)) throw err;
       if (k >= attempts || !isConnectionError(err)) throw proctorError('PROCTOR_ERR_CHAIN_RPC', { method: what, detail: (err as Error).message }, err);
     }
   }
