@@ -167,6 +167,11 @@ export interface PluginDefinition {
     response: z.ZodType<Json>;
     /** Largest response body accepted, bytes. */
     maxResponseBytes: number;
+    /**
+     * Largest request body the plugin sends (a task with its payload), bytes; miners should accept
+     * at least this. The reference miners' servers do. Default 65 536.
+     */
+    maxRequestBytes?: number;
     /** Deadline of one request, milliseconds, covering a slow body. */
     timeoutMs: number;
     /**

@@ -56,6 +56,7 @@ const shape = z.object({
   protocol: z.object({
     response: z.custom<z.ZodType>((v) => typeof (v as { safeParse?: unknown })?.safeParse === 'function', { message: 'must be a zod schema' }),
     maxResponseBytes: z.number().int().min(1).max(64 * 1024 * 1024),
+    maxRequestBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
     timeoutMs: z.number().int().min(1).max(600_000),
   }),
   miner: z.object({ answer: fn }),

@@ -42,6 +42,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     server = await startMinerServer({
       hotkey,
       port,
+      maxBodyBytes: Math.max(65_536, plugin.definition.protocol.maxRequestBytes ?? 0),
       host: flags.host,
       routes: {
         [route]: async (body: Json) => {

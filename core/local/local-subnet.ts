@@ -100,7 +100,8 @@ export async function startLocalSubnet(options: LocalSubnetOptions): Promise<Loc
           return plugin.definition.miner.answer(task, skill, random);
         };
       }
-      const server = await startMinerServer({ hotkey, routes });
+      const maxBodyBytes = Math.max(65_536, ...options.plugins.map((p) => p.definition.protocol.maxRequestBytes ?? 0));
+      const server = await startMinerServer({ hotkey, routes, maxBodyBytes });
       servers.push(server);
       miners.push({ uid: firstMinerUid + i, hotkey: hotkey.address, url: server.url, skill });
     }

@@ -51,6 +51,6 @@ export default definePlugin({
     return total > 0 ? sum / total : 0;
   },
   detectors: ['near-duplicate-image'],
-  protocol: { response, maxResponseBytes: 6 * 1024 * 1024 + 1024, timeoutMs: 10_000 },
+  protocol: { response, maxResponseBytes: 6 * 1024 * 1024 + 1024, maxRequestBytes: 2 * 1024 * 1024, timeoutMs: 10_000 },
   miner: imageMiner,
 });
