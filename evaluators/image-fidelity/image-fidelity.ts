@@ -1,9 +1,9 @@
 /**
  * `image-fidelity`: how much closer a miner's restored image is to the task's hidden original than
- * the validator's own naive restoration of the degraded input (`baseline.ts`), by SSIM, MS-SSIM
- * and PSNR on luminance. Each metric m is normalised between the naive restoration (0) and the
- * original itself (1): max(0, (m(response) − m(naive)) / (m(perfect) − m(naive))), PSNR capped;
- * the value is their weighted mean. Echoing the input, or a plain bicubic upscale, scores 0.
+ * the validator's own naive restorations of the degraded input (`baseline.ts`), by SSIM, MS-SSIM
+ * and PSNR on luminance. Each metric m is normalised between the best naive restoration (0) and
+ * the original itself (1): max(0, (m(response) − m(naive)) / (m(perfect) − m(naive))), PSNR
+ * capped; the value is their weighted mean. Echoing the input, or a plain bicubic upscale, scores 0.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -13,7 +13,7 @@ import { DEFAULT_IMAGE_LIMITS, decodeImage, type ImageLimits } from '../../nativ
 import { msSsim, msSsimScales, psnr, ssim } from '../../native/image/metrics.js';
 import type { RgbImage } from '../../native/image/raster.js';
 import { imageLimitsShape, readResponseImage } from '../../native/image/response.js';
-import { naiveRestoration, readMask, type NaiveMethod } from './baseline.js';
+import { naiveRestorations, readMask, type NaiveMethod } from './baseline.js';
 
 export interface ImageFidelityOptions extends ImageLimits {
   /** Weights of the normalised metrics in the value; they need not sum to 1. */
@@ -37,8 +37,9 @@ const METRICS = ['ssim', 'msSsim', 'psnr'] as const;
 /** What every response to one task is compared with, computed once per worker. */
 interface Reference {
   original: RgbImage;
+  /** Metric by metric, the best of the naive restorations. */
   naive: Metrics;
-  method: NaiveMethod;
+  methods: NaiveMethod[];
 }
 
 interface State {
@@ -61,8 +62,10 @@ async function buildReference(task: Task, options: Readonly<ImageFidelityOptions
   const original = await decodeImage(answer.original as string, options);
   if (original.width !== width || original.height !== height) throw missing(`task.answer.original of payload.width × payload.height (${width}×${height}), not ${original.width}×${original.height}`);
   const input = await decodeImage(payload.image as string, options);
-  const naive = naiveRestoration(task.kind, input, width, height, readMask(payload.mask));
-  return { original, naive: measure(original, naive.image, options.psnrCap), method: naive.method };
+  const restorations = naiveRestorations(task.kind, input, width, height, readMask(payload.mask));
+  const measured = restorations.map((r) => measure(original, r.image, options.psnrCap));
+  const naive = Object.fromEntries(METRICS.map((m) => [m, Math.max(...measured.map((x) => x[m]))])) as Metrics;
+  return { original, naive, methods: restorations.map((r) => r.method) };
 }
 
 /** The reference of a task, from the worker's cache when the same task was scored before. */
@@ -113,8 +116,8 @@ export default defineEvaluator<ImageFidelityOptions, State>({
   setup: () => ({ references: new Map() }),
   async score(ctx, { task, response }, state): Promise<Verdict> {
     const reference = await referenceOf(task, ctx.options, state);
-    const { original, naive, method } = reference;
-    const base = { kind: task.kind, naiveMethod: method, naive: rounded(naive) };
+    const { original, naive, methods } = reference;
+    const base = { kind: task.kind, naiveMethods: methods, naive: rounded(naive) };
     const got = await readResponseImage(response, ctx.options);
     if (!got.ok) return { value: 0, details: { ...base, reason: got.reason, code: got.code } };
     if (got.image.width !== original.width || got.image.height !== original.height) {
