@@ -76,4 +76,4 @@ describe('text-render tasks', () => {
   });
 });
 
-const PINNED_DIGEST = '419b18787fa18eb7';
+const PINNED_DIGEST = '48f07ca5a20d149a';

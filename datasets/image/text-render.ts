@@ -69,7 +69,8 @@ export function drawRenderString(random: Random): string {
 export function textRenderPrompt(text: string, width: number, height: number): string {
   return (
     `Render the string "${text}" legibly as dark text on a light background, as a PNG or WebP image of ${width}×${height} pixels. ` +
-    'Respond with JSON { "image": "<the image file, base64-encoded, without a data: prefix>" }.'
+    // The restoration tasks' wording, so that a miner parses one reply format.
+    'Reply with JSON {"image": "<base64 of a PNG or WebP file, no data: prefix>"}.'
   );
 }
 
