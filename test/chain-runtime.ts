@@ -205,7 +205,8 @@ export class FakeSubnet {
       const uid = this.uidOf(who);
       if (uid === null) return { kind: 'failed', error: 'HotKeyNotRegisteredInSubNet' };
       if (this.rateLimited(uid, block)) return { kind: 'failed', error: 'CommittingWeightsTooFast' };
-      const queue = this.commits.get(who) ?? [];
+      // Expired commits leave the queue when a new one arrives (until then a reveal gets ExpiredWeightCommit).
+      const queue = (this.commits.get(who) ?? []).filter(([, epoch]) => epoch + this.revealPeriod >= this.epochIndex);
       if (queue.length >= 10) return { kind: 'failed', error: 'TooManyUnrevealedCommits' };
       queue.push([String(args.commit_hash), this.epochIndex, BigInt(block), 0n]);
       this.commits.set(who, queue);
@@ -285,12 +286,6 @@ export class FakeSubnet {
     this.emission = out.emission.map((e) => BigInt(Math.round(e)));
     result.carry.validatorPermits.forEach((p, i) => (this.neurons[i].permit = p));
     result.carry.bonds.forEach((row, i) => this.bonds.set(i, row.uids.map((u, k) => [u, row.values[k]])));
-    // Commits whose reveal epoch has passed are dropped, as the chain's epoch does.
-    for (const [who, queue] of this.commits) {
-      const kept = queue.filter(([, epoch]) => epoch + this.revealPeriod >= this.epochIndex);
-      if (kept.length === 0) this.commits.delete(who);
-      else this.commits.set(who, kept);
-    }
     return true;
   }
 
