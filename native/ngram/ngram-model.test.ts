@@ -10,7 +10,9 @@ import {
   HELD_OUT, buildNgramModel, encodeNgramModel, estimateKneserNey, exactLogProb, modifiedKneserNeyDiscounts,
   splitCorpora, splitPassages, writeNgramModel, type CorpusDocument,
 } from './build-ngram.js';
-import { METADATA_FILE, NGRAM_FILE, NgramModel, bundledNgramModelDir, decodeNgramTables, loadNgramModel } from './ngram-model.js';
+import {
+  LOG_MAX_CODE, LOG_STEP, METADATA_FILE, NGRAM_FILE, NgramModel, bundledNgramModelDir, decodeNgramTables, loadNgramModel, logValue, perplexityFromLogProbs,
+} from './ngram-model.js';
 import { tokenizeSentences } from './tokenize.js';
 import { mulberry32 as seeded, shuffleWords } from '../../datasets/quality/shuffle.js';
 
@@ -150,6 +152,56 @@ describe('the bundled ngram-kn model', () => {
     assert.deepEqual((await model.logProbs([text]))[0], first);
     const again = new NgramModel(model.metadata, decodeNgramTables(gunzipBundled()));
     assert.deepEqual(again.scoreText(text), first);
+  });
+
+  it('reproduces the held-out perplexities that model.json records', async () => {
+    const model = await loadNgramModel();
+    const heldOut = splitCorpora().heldOut;
+    const recorded = model.metadata.heldOutResults as { tokens: number; perplexity: number; perplexityWithCache: number };
+    const staticScores = perplexityFromLogProbs(heldOut.flatMap((doc) => model.scoreText(doc.text, { cache: false }).logProbs));
+    assert.equal(staticScores.tokens, recorded.tokens);
+    assert.equal(Number(staticScores.perplexity.toFixed(2)), recorded.perplexity);
+    assert.equal(Number(perplexityFromLogProbs(heldOut.flatMap((doc) => model.scoreText(doc.text).logProbs)).perplexity.toFixed(2)), recorded.perplexityWithCache);
+  });
+
+  it('carries contexts from token to token with exactly the numbers of a walk from the trie root', async () => {
+    const model = await loadNgramModel();
+    const tables = decodeNgramTables(gunzipBundled());
+    const child = (n: number, entry: number, word: number) => {
+      for (let i = tables.childStart[n - 1][entry]; i < tables.childStart[n - 1][entry + 1]; i++) if (tables.words[n][i] === word) return i;
+      return -1;
+    };
+    // The textbook backoff query, written out independently: for each context suffix, longest first.
+    const fromRoot = (context: number[], word: number) => {
+      let backoffSum = 0;
+      for (let start = 0; start < context.length; start++) {
+        let entry = context[start];
+        for (let i = start + 1; i < context.length && entry >= 0; i++) entry = child(i - start, entry, context[i]);
+        if (entry < 0) continue;
+        const found = child(context.length - start, entry, word);
+        if (found >= 0) return backoffSum + logValue(tables.logProb[context.length - start][found], tables.logStep);
+        backoffSum += logValue(tables.backoff[context.length - start - 1][entry], tables.logStep);
+      }
+      return backoffSum + logValue(tables.logProb[0][word], tables.logStep);
+    };
+    const text = [...heldOutPassages().slice(0, 3), shuffleWords(heldOutPassages()[3], seeded(7))].join('\n\n');
+    const { logProbs } = model.scoreText(text, { cache: false });
+    const expected: number[] = [];
+    for (const sentence of tokenizeSentences(text)) {
+      const ids = ['<s>', ...sentence, '</s>'].map((t) => model.idOf(t));
+      for (let i = 1; i < ids.length; i++) expected.push(fromRoot(ids.slice(Math.max(0, i - model.order + 1), i), ids[i]));
+    }
+    assert.ok(expected.length > 400);
+    assert.deepEqual(logProbs, expected);
+  });
+
+  it('decodes each 16-bit code to the float32 nearest its log value, and the top code to -Infinity', () => {
+    const asFloat32 = new Float32Array(1);
+    for (let code = 0; code < LOG_MAX_CODE; code++) {
+      asFloat32[0] = -code * LOG_STEP;
+      assert.equal(logValue(code, LOG_STEP), asFloat32[0]);
+    }
+    assert.equal(logValue(LOG_MAX_CODE, LOG_STEP), -Infinity);
   });
 
   it('makes a text that repeats itself predictable through its cache, and leaves static scores alone without it', async () => {
