@@ -111,7 +111,7 @@ describe('decodeImage', () => {
 
   it('names the format of a JPEG, GIF or SVG, which the protocol does not accept', async () => {
     const base = sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } });
-    await rejects(await base.clone().jpeg().toBuffer(), 'PROCTOR_ERR_IMAGE_FORMAT', /the image is JPEG; only PNG or WEBP is accepted/);
+    await rejects(await base.clone().jpeg().toBuffer(), 'PROCTOR_ERR_IMAGE_FORMAT', /the image is JPEG; only PNG or WebP is accepted/);
     await rejects(await base.clone().gif().toBuffer(), 'PROCTOR_ERR_IMAGE_FORMAT', /GIF/);
     await rejects(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'), 'PROCTOR_ERR_IMAGE_FORMAT', /SVG/);
   });

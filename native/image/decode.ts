@@ -23,7 +23,6 @@ export interface ImageLimits {
 /** 4 MiB, 16 megapixels, 8192 px a side: far above the 128² images of the restoration tasks. */
 export const DEFAULT_IMAGE_LIMITS: Readonly<ImageLimits> = Object.freeze({ maxBytes: 4 * 1024 * 1024, maxPixels: 4096 * 4096, maxDimension: 8192 });
 
-const ACCEPTED: ImageFormat[] = ['png', 'webp'];
 
 /** Formats recognised by their first bytes, to say "this is a JPEG" rather than "not an image". */
 function sniff(b: Uint8Array): string | null {
@@ -74,7 +73,7 @@ export async function decodeImage(input: Uint8Array | string, limits: ImageLimit
   if (bytes.length > limits.maxBytes) throw proctorError('PROCTOR_ERR_IMAGE_TOO_LARGE', { what: 'size in bytes', value: bytes.length, limit: limits.maxBytes });
   const found = sniff(bytes);
   if (found === null) throw proctorError('PROCTOR_ERR_IMAGE_INVALID', { problem: 'the bytes are not an image (no PNG or WebP signature)' });
-  if (found !== 'png' && found !== 'webp') throw proctorError('PROCTOR_ERR_IMAGE_FORMAT', { format: found, accepted: ACCEPTED.map((f) => f.toUpperCase()) });
+  if (found !== 'png' && found !== 'webp') throw proctorError('PROCTOR_ERR_IMAGE_FORMAT', { format: found, accepted: ['PNG', 'WebP'] });
   const format: ImageFormat = found;
 
   // The header alone: metadata() decodes no pixels. Its own pixel limit is lifted so that the
