@@ -4,6 +4,7 @@ import { loadPlugin } from '../../core/plugin-loader.js';
 import { seededRandom } from '../../datasets/seeded-random.js';
 import plugin from './image.js';
 import { pickLevel } from './image-miner.js';
+import { MAX_IMAGE_BASE64_CHARS } from './response-schema.js';
 
 describe('the image plugin', () => {
   it('loads with its evaluators and detector, and draws the same tasks from the same seed', async () => {
@@ -46,5 +47,23 @@ describe('the image plugin', () => {
     assert.ok(Math.abs(best - 0.7) < 0.04, String(best));
     assert.ok(picks.includes('mid') && picks.includes('low'));
     assert.ok(Array.from({ length: 200 }, () => pickLevel(['best', 'low'], 1, random)).every((p) => p === 'best'));
+  });
+
+  it('refuses at the boundary what is not a PNG or WebP in base64, saying why', () => {
+    const reason = (body: unknown) => {
+      const r = plugin.protocol.response.safeParse(body);
+      return r.success ? 'accepted' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    };
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).toString('base64');
+    const webp = Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8L', 'latin1').toString('base64');
+    assert.equal(reason({ image: png }), 'accepted');
+    assert.equal(reason({ image: webp }), 'accepted');
+    assert.match(reason({ image: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]).toString('base64') }), /image: must be a PNG or WebP file, not a JPEG/);
+    assert.match(reason({ image: Buffer.from('hello, validator').toString('base64') }), /not bytes of no image format/);
+    assert.match(reason({ image: 'not base64!' }), /image: is not base64/);
+    assert.match(reason({ image: `data:image/png;base64,${png}` }), /without a data: URL prefix/);
+    assert.match(reason({ image: 'A'.repeat(MAX_IMAGE_BASE64_CHARS + 4) }), /larger than 4194304 bytes/);
+    assert.match(reason({ image: png, caption: 'extra' }), /caption|unrecognized/i);
+    assert.match(reason({ answer: 'x' }), /image/);
   });
 });

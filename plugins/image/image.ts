@@ -8,19 +8,17 @@
  * image that does not decode, has the wrong size or is blank scores 0 whatever else says.
  * `near-duplicate-image` pays only the earliest of byte- or pixel-identical answers.
  */
-import { z } from 'zod';
 import { definePlugin, type Task, type TaskContext } from '../../core/plugin-api.js';
 import { generateRestorationTasks, IMAGE_DATASET_VERSION } from '../../datasets/image/restoration.js';
 import { generateTextRenderTasks, IMAGE_TEXT_DATASET_VERSION } from '../../datasets/image/text-render.js';
 import { imageMiner } from './image-miner.js';
+import { imageResponse } from './response-schema.js';
 
 /** Restoration and text-rendering tasks per round. */
 const RESTORATION_PER_ROUND = 4;
 const TEXT_PER_ROUND = 2;
 const RESTORATION_KINDS = ['super-resolution', 'denoise', 'jpeg-artifacts', 'inpaint'];
 
-/** A miner answers `{ "image": "<base64 PNG or WebP>" }`; the base64 of a 4 MiB file is under 5.6 MiB. */
-const response = z.object({ image: z.string().min(1).max(6 * 1024 * 1024) }).strict();
 
 /** The round's tasks: restorations first, then text renderings, with ids `<round>-image-<index>`. */
 function generate(ctx: TaskContext): Task[] {
@@ -51,6 +49,6 @@ export default definePlugin({
     return total > 0 ? sum / total : 0;
   },
   detectors: ['near-duplicate-image'],
-  protocol: { response, maxResponseBytes: 6 * 1024 * 1024 + 1024, maxRequestBytes: 2 * 1024 * 1024, timeoutMs: 10_000 },
+  protocol: { response: imageResponse, maxResponseBytes: 6 * 1024 * 1024 + 1024, maxRequestBytes: 2 * 1024 * 1024, timeoutMs: 10_000 },
   miner: imageMiner,
 });
