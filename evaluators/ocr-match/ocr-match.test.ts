@@ -40,9 +40,19 @@ async function drawn(text: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-async function valuesAt(level: RenderLevel): Promise<number[]> {
-  const values: number[] = [];
-  for (const task of tasks) values.push((await score({ task, response: await rendered(task, level) })).value);
+const valuesByLevel = new Map<RenderLevel, Promise<number[]>>();
+
+/** The values of the 8 tasks rendered at `level`, computed once for all the tests that read them. */
+function valuesAt(level: RenderLevel): Promise<number[]> {
+  let values = valuesByLevel.get(level);
+  if (values === undefined) {
+    values = (async () => {
+      const out: number[] = [];
+      for (const task of tasks) out.push((await score({ task, response: await rendered(task, level) })).value);
+      return out;
+    })();
+    valuesByLevel.set(level, values);
+  }
   return values;
 }
 
