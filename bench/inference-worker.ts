@@ -22,18 +22,24 @@ export interface WorkerMemory {
 
 let memory: Promise<WorkerMemory> | null = null;
 
-/** A full collection, so that memory readings hold live objects only (the bench's own use of `--expose-gc`). */
-function collectGarbage(): void {
+/**
+ * Full collections, so that memory readings hold live objects only (the bench's own use of
+ * `--expose-gc`); the pause lets V8 release the buffers the first one freed.
+ */
+async function collectGarbage(): Promise<void> {
   setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc();
 }
 
 function ngramModel(): ReturnType<typeof loadNgramModel> {
   memory ??= (async () => {
-    collectGarbage();
+    await collectGarbage();
     const before = process.memoryUsage();
     await loadNgramModel();
-    collectGarbage();
+    await collectGarbage();
     const after = process.memoryUsage();
     return { threadId, ngramHeapBytes: after.heapUsed - before.heapUsed, ngramArrayBufferBytes: after.arrayBuffers - before.arrayBuffers };
   })();
