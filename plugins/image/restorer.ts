@@ -1,17 +1,20 @@
 /**
- * The reference miners' restorations, at four quality levels, on real algorithms: sharp's
- * resampling kernels, median and Gaussian filters, and this folder's back-projection, non-local
- * means and diffusion inpainting (`restoration-filters.ts`).
+ * The reference miners' restorations, at four quality levels, on real algorithms: centred
+ * resampling kernels (`resample.ts`; sharp's upscale is half a pixel off centre), sharp's median,
+ * Gaussian blur and unsharp mask, and this folder's back-projection, non-local means, JPEG
+ * deblocking by projection and diffusion inpainting (`restoration-filters.ts`, `jpeg-deblock.ts`).
  *
  * | kind | `nearest` | `bicubic` | `lanczos-sharpen` | `good` |
  * |---|---|---|---|---|
- * | super-resolution | nearest neighbour | Catmull-Rom bicubic | Lanczos-3 + unsharp mask | Lanczos-3 + back-projection onto the box downscale |
- * | denoise | none (echo) | median 3 × 3 | Gaussian blur σ 1 | non-local means, σ estimated |
- * | jpeg-artifacts | none (echo) | Gaussian blur σ 0.5 | median 3 × 3 then blur σ 0.5 | non-local means, σ estimated |
+ * | super-resolution | nearest neighbour | Catmull-Rom bicubic | Lanczos-3 + unsharp mask σ 0.5 | Lanczos-3 + 10 rounds of back-projection onto the box downscale |
+ * | denoise | none (echo) | median 3 × 3 | Gaussian blur σ 1 | non-local means, σ estimated from the image |
+ * | jpeg-artifacts | none (echo) | Gaussian blur σ 0.5 | median 3 × 3 then blur σ 0.5 | non-local means of the luminance projected onto the estimated quantisation constraints |
  * | inpaint | border mean | border mean | linear between borders | harmonic diffusion |
  *
- * Measured under `image-fidelity` on generated tasks (see `restorer.test.ts`), each level scores
- * at least as high as the one before it, `bicubic` super-resolution and every echo score 0.
+ * Measured under `image-fidelity` on generated tasks (`restorer.test.ts`; figures in the
+ * evaluator's README): kind by kind each better level scores higher on average, and the levels
+ * that do what the naive baseline does score 0. `good` takes 0.1–0.6 s a 128² task (non-local
+ * means); the others a few milliseconds.
  */
 import { proctorError } from '../../core/errors.js';
 import type { Json, PublicTask } from '../../core/plugin-api.js';
