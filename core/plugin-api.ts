@@ -114,13 +114,37 @@ export interface Finding {
 export interface DetectorContext {
   round: number;
   readonly log: (message: string) => void;
+  /**
+   * This detector's memory for the run, kept between rounds (answers seen so far, co-occurrence
+   * counts): plain JSON values, in this process only — a restarted validator starts it empty.
+   */
+  readonly memory: Map<string, Json>;
+}
+
+/** One task of the round and every valid response to it. */
+export interface TaskResponses {
+  task: Task;
+  responses: readonly ResponseView[];
+}
+
+/** A finding of a whole-round detector: it names the task whose scores its penalty multiplies. */
+export interface RoundFinding extends Finding {
+  taskId: string;
 }
 
 export interface DetectorDefinition {
   name: string;
   version: string;
-  /** May be async (decoding images, say); a throw or rejection is logged and the task gets no finding from it. */
-  inspect: (ctx: DetectorContext, task: Task, responses: readonly ResponseView[]) => Finding[] | Promise<Finding[]>;
+  /**
+   * Sees every valid response to one task. May be async (decoding images, say); a throw or
+   * rejection is logged and the task gets no finding from it.
+   */
+  inspect?: (ctx: DetectorContext, task: Task, responses: readonly ResponseView[]) => Finding[] | Promise<Finding[]>;
+  /**
+   * Sees the whole round of its plugin at once — for evidence that spans tasks (uids whose answers
+   * coincide everywhere). A detector has `inspect`, `inspectRound`, or both.
+   */
+  inspectRound?: (ctx: DetectorContext, tasks: readonly TaskResponses[]) => RoundFinding[] | Promise<RoundFinding[]>;
 }
 
 /**
@@ -132,6 +156,9 @@ export interface DetectorDefinition {
  * ```
  */
 export function defineDetector(definition: DetectorDefinition): DetectorDefinition {
+  if (typeof definition.inspect !== 'function' && typeof definition.inspectRound !== 'function') {
+    throw new TypeError(`detector ${definition.name} needs inspect(ctx, task, responses), inspectRound(ctx, tasks), or both`);
+  }
   return Object.freeze(definition);
 }
 

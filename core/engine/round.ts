@@ -5,11 +5,12 @@
  * answer, answers late, or answers nonsense gets 0 for that task, never a skip.
  */
 import { createHash } from 'node:crypto';
-import type { DetectorDefinition, Finding, Json, ResponseView, Task } from '../plugin-api.js';
+import type { DetectorDefinition, Json, Task } from '../plugin-api.js';
 import { appliesTo, type LoadedPlugin } from '../plugin-loader.js';
 import type { EvaluationJob, EvaluationResult } from '../pool/evaluation.js';
 import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, RoundRecord, ScoreRow, TaskRow } from '../store/records.js';
 import type { MinerTarget, QueryLimits, QueryResult } from '../transport/client.js';
+import { runDetectors } from './detect.js';
 import { combinePluginScores, equalShares, type PluginShares, type PluginTally } from './plugin-shares.js';
 
 /** What the round needs from the transport: one signed query, never throwing for a miner's faults. */
@@ -31,6 +32,8 @@ export interface RoundDeps {
   log: (message: string) => void;
   /** Each plugin's share of a miner's round score (`plugin-shares.ts`); equal when omitted. */
   shares?: PluginShares;
+  /** The detectors' memory, kept by the caller between the rounds of a run. */
+  detectorMemory?: Map<string, Map<string, Json>>;
 }
 
 export interface RoundOutcome {
@@ -175,30 +178,23 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
     values.set(p, byEvaluator);
   });
 
-  // Detectors see every valid response to a task at once; a failing detector is logged, not fatal.
-  const findings: FindingRow[] = [];
-  const penalties = new Map<Pending, number>();
-  for (const { plugin, tasks: list } of generated) {
-    for (const name of plugin.definition.detectors ?? []) {
-      const detector = deps.detectors.get(name);
-      if (!detector) continue;
-      for (const task of list) {
-        const valid = answered.filter((p) => p.task === task && p.parsed !== undefined);
-        const views: ResponseView[] = valid.map((p) => ({ uid: p.miner.uid, hotkey: p.miner.hotkey, receivedAtMs: p.row.receivedAtMs ?? 0, latencyMs: p.row.latencyMs, response: p.parsed as Json }));
-        let found: Finding[] = [];
-        try {
-          found = await detector.inspect({ round, log: deps.log }, task, views);
-        } catch (err) {
-          deps.log(`detector ${detector.name} failed on ${task.id}: ${(err as Error).message}`);
-        }
-        for (const f of found) {
-          const penalty = clamp01(f.penalty);
-          findings.push({ taskKey: task.id, detector: detector.name, detectorVersion: detector.version, uids: f.uids, evidence: f.evidence, penalty });
-          for (const p of valid) if (f.uids.includes(p.miner.uid)) penalties.set(p, (penalties.get(p) ?? 1) * penalty);
-        }
-      }
-    }
-  }
+  // Detectors see every valid response to a task (and, if they ask, the whole round) at once.
+  const detectable = answered.filter((p) => p.parsed !== undefined).map((p) => ({
+    plugin: p.plugin.definition.name,
+    task: p.task,
+    view: { uid: p.miner.uid, hotkey: p.miner.hotkey, receivedAtMs: p.row.receivedAtMs ?? 0, latencyMs: p.row.latencyMs, response: p.parsed as Json },
+  }));
+  const { findings, penalty: penaltyOf } = await runDetectors(
+    generated.flatMap(({ plugin, tasks: list }) => list.map((task) => ({ plugin: plugin.definition.name, task }))),
+    detectable,
+    {
+      round,
+      detectorsByPlugin: new Map(deps.plugins.map((p) => [p.definition.name, p.definition.detectors ?? []])),
+      detectors: deps.detectors,
+      memory: deps.detectorMemory ?? new Map(),
+      log: deps.log,
+    },
+  );
 
   // Combine: each response's evaluator values → one score, then the penalties multiply it.
   const responseScores: ResponseScoreRow[] = answered.map((p) => {
@@ -212,7 +208,7 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
       const rule = p.plugin.definition.combine;
       combined = clamp01(rule ? rule(byEvaluator, weights) : applying.reduce((acc, e) => acc + weights[e.name] * (byEvaluator[e.name] ?? 0), 0));
     }
-    const penalty = penalties.get(p) ?? 1;
+    const penalty = p.parsed !== undefined ? penaltyOf(p.task.id, p.miner.uid) : 1;
     return { taskKey: p.task.id, uid: p.miner.uid, combined, penalty, final: combined * penalty };
   });
 

@@ -87,7 +87,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       config: { rounds: options.rounds, shares: (options.shares ?? null) as Json, seeded: options.seed !== null, minersCount: options.minersCount, simulatedValidators: options.simulatedValidators, externalMiners: options.externalMiners.length, emaAlpha: options.emaAlpha } as Json,
     });
     const detectors = await loadDetectors(options.plugins);
-    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors, log: options.log, shares: options.shares };
+    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors, log: options.log, shares: options.shares, detectorMemory: new Map() };
     const minersForRound = subnet.miners.map((m: LocalMiner) => ({ uid: m.uid, hotkey: m.hotkey, url: m.url }));
     const n = subnet.chain.neurons.length;
     const rounds: number[] = [];

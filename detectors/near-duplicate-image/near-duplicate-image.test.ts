@@ -7,7 +7,7 @@ import { decodeImage, DEFAULT_IMAGE_LIMITS } from '../../native/image/decode.js'
 import { restoreImage, RESTORATION_LEVELS } from '../../plugins/image/restorer.js';
 import detector from './near-duplicate-image.js';
 
-const ctx = { round: 1, log: () => {} };
+const ctx = { round: 1, log: () => {}, memory: new Map() };
 const view = (uid: number, receivedAtMs: number, image: string): ResponseView => ({ uid, hotkey: `hk${uid}`, receivedAtMs, latencyMs: receivedAtMs, response: { image } });
 
 async function reencode(base64: string, format: 'webp-lossless' | 'webp-lossy' | 'png-slow'): Promise<string> {
@@ -27,7 +27,7 @@ describe('near-duplicate-image', () => {
   it('penalises a byte-for-byte relay and leaves the earliest response its credit', async () => {
     const task = tasks[0];
     const good = restored.get(task.id)!.at(-1)!;
-    const findings = await detector.inspect(ctx, task, [view(7, 900, good), view(3, 400, good)]);
+    const findings = await detector.inspect!(ctx, task, [view(7, 900, good), view(3, 400, good)]);
     assert.equal(findings.length, 1);
     assert.deepEqual(findings[0].uids, [7]);
     assert.equal(findings[0].penalty, 0);
@@ -39,7 +39,7 @@ describe('near-duplicate-image', () => {
     for (const task of tasks) {
       const good = restored.get(task.id)!.at(-1)!;
       const responses = [view(1, 100, good), view(2, 200, await reencode(good, 'webp-lossless')), view(3, 300, await reencode(good, 'png-slow'))];
-      const findings = await detector.inspect(ctx, task, responses);
+      const findings = await detector.inspect!(ctx, task, responses);
       assert.deepEqual(findings.map((f) => f.uids[0]).sort(), [2, 3], task.kind);
       for (const f of findings) assert.equal(f.evidence.match, 'same-pixels');
       assert.ok(findings.every((f) => (f.evidence.original as { uid: number }).uid === 1));
@@ -50,7 +50,7 @@ describe('near-duplicate-image', () => {
     for (const task of tasks) {
       // nearest and bicubic inpaint with the same flat fill: only the levels with distinct code are compared.
       const images = restored.get(task.id)!.slice(1);
-      const findings = await detector.inspect(ctx, task, images.map((img, k) => view(k + 1, 100 * (k + 1), img)));
+      const findings = await detector.inspect!(ctx, task, images.map((img, k) => view(k + 1, 100 * (k + 1), img)));
       assert.deepEqual(findings, [], task.kind);
     }
   });
@@ -58,13 +58,13 @@ describe('near-duplicate-image', () => {
   it('lets a lossy relay through: a documented limit, so that a change in it is noticed', async () => {
     const task = tasks[0];
     const good = restored.get(task.id)!.at(-1)!;
-    assert.deepEqual(await detector.inspect(ctx, task, [view(1, 100, good), view(2, 200, await reencode(good, 'webp-lossy'))]), []);
+    assert.deepEqual(await detector.inspect!(ctx, task, [view(1, 100, good), view(2, 200, await reencode(good, 'webp-lossy'))]), []);
   });
 
   it('ignores undecodable responses instead of failing the task', async () => {
     const task: Task = tasks[1];
     const good = restored.get(task.id)!.at(-1)!;
-    const findings = await detector.inspect(ctx, task, [view(1, 100, 'not base64 at all!'), view(2, 200, good), { ...view(3, 300, ''), response: { image: 42 } }]);
+    const findings = await detector.inspect!(ctx, task, [view(1, 100, 'not base64 at all!'), view(2, 200, good), { ...view(3, 300, ''), response: { image: 42 } }]);
     assert.deepEqual(findings, []);
   });
 });
