@@ -1,7 +1,9 @@
 /**
- * `npm run bench -- inference`: sentence embeddings/s and perplexity tokens/s with the bundled
- * models — a pool of 2 workers fed batches (the embedder batching concurrent requests) against one
- * thread scoring one text at a time — and the p50/p99 latency of one evaluation of each evaluator.
+ * `npm run bench -- inference [sentences] [rounds]`: sentence embeddings/s and perplexity tokens/s
+ * with the bundled models — a pool of 2 workers fed batches (the embedder batching concurrent
+ * requests) against one thread scoring one text at a time, with the same model code — beside a
+ * memory-free control loop that shows how much of two cores the machine gave; the n-gram model's
+ * memory in each worker; and the p50/p99 latency of one evaluation of each evaluator.
  */
 import { Piscina } from 'piscina';
 import { loadEmbedder } from '../native/hf-models.js';
@@ -38,14 +40,16 @@ interface Comparison {
   /** The best pass of each side, in ms. */
   single: number;
   pool: number;
-  /** single / pool per round, sorted: the spread shows how noisy the machine was. */
+  /** single / pool per round, sorted: the median is the ratio printed, the spread shows the noise. */
   ratios: number[];
 }
 
 /**
  * One untimed pass of each side (JIT, model caches), then `rounds` rounds of one timed pass of the
- * baseline followed by one of the pool. Interleaving keeps both sides under the same load when other
- * processes come and go; each side keeps its best pass, which is what a warm validator sees.
+ * baseline followed at once by one of the pool. The ratio is taken within each round, where both
+ * sides ran under the same load from other processes, and the median round is printed; throughput is
+ * each side's best pass, which is what a warm validator sees. (On a machine whose load comes and
+ * goes, the best passes of the two sides may come from different moments: their ratio can mislead.)
  */
 async function compare(rounds: number, single: () => unknown, pool: () => unknown): Promise<Comparison> {
   await single();
@@ -59,9 +63,8 @@ async function compare(rounds: number, single: () => unknown, pool: () => unknow
   return { single: Math.min(...singles), pool: Math.min(...pools), ratios: singles.map((ms, r) => ms / pools[r]).sort((x, y) => x - y) };
 }
 
-function ratioCells({ single, pool, ratios }: Comparison): string[] {
-  const spread = `${ratios[0].toFixed(2)} · ${percentile(ratios, 0.5).toFixed(2)} · ${ratios[ratios.length - 1].toFixed(2)}`;
-  return [`${(single / pool).toFixed(2)}×`, spread];
+function ratioCells({ ratios }: Comparison): string[] {
+  return [`${percentile(ratios, 0.5).toFixed(2)}×`, `${ratios[0].toFixed(2)} – ${ratios[ratios.length - 1].toFixed(2)}`];
 }
 
 async function latencies(evaluator: string, samples: EvaluationJob['sample'][]): Promise<number[]> {
@@ -82,7 +85,7 @@ async function latencies(evaluator: string, samples: EvaluationJob['sample'][]):
 
 export async function runInferenceBench(args: string[]): Promise<void> {
   const count = args[0] ? Number(args[0]) : 8000;
-  const rounds = args[1] ? Number(args[1]) : 5;
+  const rounds = args[1] ? Number(args[1]) : 7;
   const all = sentences(heldOutTexts());
   const texts = Array.from({ length: count }, (_, i) => all[i % all.length]);
   const embedder = await loadEmbedder(resolveModel('glove-sif').dir);
@@ -107,16 +110,19 @@ export async function runInferenceBench(args: string[]): Promise<void> {
   });
   await pool.destroy();
 
-  console.log(`inference: ${count} held-out sentences, bundled glove-sif embedder and ngram-kn model; best of ${rounds} interleaved rounds`);
+  console.log(`inference: ${count} held-out sentences, bundled glove-sif embedder and ngram-kn model; ${rounds} rounds of one pass per side`);
+  console.log('throughput: the best pass of each side; ratio: the median round (baseline pass ÷ pool pass, run back to back)');
   printTable(
-    ['work', 'one thread, unbatched', 'pool of 2, batched', 'ratio', 'per round: min · median · max'],
+    ['work', 'one thread, unbatched', 'pool of 2, batched', 'ratio', 'rounds: min – max'],
     [
       ['CPU-bound loop (control), loops/s', (1000 / control.single).toFixed(2), (2000 / control.pool).toFixed(2), ...ratioCells(controlPerPass)],
       ['embeddings/s', (count / (embed.single / 1000)).toFixed(0), (count / (embed.pool / 1000)).toFixed(0), ...ratioCells(embed)],
       ['perplexity tokens/s', (tokens / (perplexity.single / 1000)).toFixed(0), (tokens / (perplexity.pool / 1000)).toFixed(0), ...ratioCells(perplexity)],
     ],
   );
-  console.log('(the control shows how much of two cores the machine gave the bench: 2.00× when nothing else runs)');
+  console.log('(the control is how much of two cores the machine gave the bench: 2.00× when nothing else runs; Linux\'s');
+  console.log(' autogroup scheduling gives a busy session one share of the CPUs however many threads it runs, so a');
+  console.log(' control well under 2× means other sessions were busy and caps every ratio above)');
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
   for (const memory of [...workers.values()].sort((x, y) => x.threadId - y.threadId)) {
     console.log(`worker ${memory.threadId}: loading the n-gram model added ${mb(memory.ngramArrayBufferBytes)} MB of array buffers and ${mb(memory.ngramHeapBytes)} MB of JS heap`);
