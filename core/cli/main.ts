@@ -10,6 +10,7 @@ import { registerConsensus } from './consensus-command.js';
 import { registerMiner } from './miner-command.js';
 import { registerPlugins } from './plugins-command.js';
 import { registerRun } from './run-command.js';
+import { registerChain } from './chain.js';
 import { registerScore } from './score-command.js';
 import { reportError } from './report-error.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXAMPLES);
   // Subcommands inherit exitOverride and the silenced error output from the program.
   registerRun(program);
+  registerChain(program);
   registerAudit(program);
   registerScore(program);
   registerConsensus(program);

@@ -10,6 +10,7 @@ import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
 import type { ExternalMiner } from '../local/local-subnet.js';
 import { isValidAddress } from '../transport/keys.js';
 import { defaultChainParams } from '../local/local-chain.js';
+import { addWalletOptions, runChainCommand } from './chain.js';
 
 const EXAMPLES = `
 Examples:
@@ -27,6 +28,11 @@ to the local subnet (see docs/protocol.md to write one; \`validator miner serve\
 interface RunFlags {
   plugins: string;
   network?: string;
+  netuid?: string;
+  versionKey?: string;
+  'wallet.name'?: string;
+  'wallet.hotkey'?: string;
+  'wallet.path'?: string;
   db: string;
   rounds?: string;
   epochs: string;
@@ -96,10 +102,7 @@ function printSummary(summary: RunSummary): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-async function runCommand(flags: RunFlags): Promise<void> {
-  if (flags.network !== undefined && flags.network !== 'local') {
-    throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--network', problem: `"${flags.network}": only the embedded local subnet ("local", the default) is supported so far; real chains come with the subtensor integration` });
-  }
+async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
   const epochs = integer('--epochs', flags.epochs, 1, 10_000);
   const roundsPerEpoch = Math.ceil(defaultChainParams.tempo / defaultChainParams.blocksPerRound);
   const rounds = flags.rounds !== undefined ? integer('--rounds', flags.rounds, 1, 1_000_000) : epochs * roundsPerEpoch;
@@ -109,6 +112,8 @@ async function runCommand(flags: RunFlags): Promise<void> {
   if (specs.length === 0) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--plugins', problem: 'names no plugin' });
   const plugins = await loadPlugins(specs);
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // A real chain (core/cli/chain.ts) when --network or --netuid is given; the embedded subnet otherwise.
+  if (flags.network !== undefined || flags.netuid !== undefined) return runChainCommand(flags, command, plugins, log);
   log(`validator run: plugins ${plugins.map((p) => `${p.definition.name}@${p.definition.version}`).join(', ')}; ${rounds} round(s); database ${flags.db}`);
   const summary = await runLocalValidator({
     plugins,
@@ -129,11 +134,13 @@ async function runCommand(flags: RunFlags): Promise<void> {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('query miners, score them, store every step, set weights; on the embedded local subnet when no --network is given')
     .option('--plugins <list>', 'comma-separated built-in names, paths or package names', 'text')
-    .option('--network <name>', 'local (the default: an embedded subnet on 127.0.0.1)')
+    .option('--network <name>', 'a real chain: finney, test, local (ws://127.0.0.1:9944) or a ws(s):// URL; without it, the embedded local subnet')
+    .option('--netuid <n>', 'the subnet to validate on --network (see docs/chain.md)')
+    .option('--version-key <n>', 'weights version key to send on a real chain (default: the subnet\'s own)')
     .option('--db <file>', 'the SQLite history', './proctor.db')
     .option('--epochs <n>', 'epochs of Yuma to run (each is a few rounds)', '3')
     .option('--rounds <n>', 'rounds to run (overrides --epochs)')
@@ -146,6 +153,6 @@ export function registerRun(program: Command): void {
     .option('--ema-alpha <a>', 'moving-average weight of a new round score', '0.1')
     .option('--plugin-shares <list>', 'each plugin\'s share of a miner\'s round score, name=value,… (normalised; default equal)')
     .option('--json', 'print a JSON summary on stdout instead of the table')
-    .addHelpText('after', EXAMPLES)
-    .action(runCommand);
+    .addHelpText('after', EXAMPLES);
+  addWalletOptions(run).action(runCommand);
 }

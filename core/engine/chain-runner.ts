@@ -164,7 +164,9 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       snapshot = fresh;
       const epochNow = epochMarker(snapshot) !== marker;
       if (epochNow) {
-        epochs += 1;
+        // Several epochs may pass during one round (a short tempo); the index says how many.
+        const index = snapshot.hyperparameters.epochIndex;
+        epochs += index !== null ? Math.max(1, Number(index - BigInt(marker))) : 1;
         marker = epochMarker(snapshot);
       }
       const number = store.nextRoundNumber();
