@@ -14,6 +14,7 @@ const benches: Record<string, (args: string[]) => void | Promise<void>> = {
   inference: runInferenceBench,
   quality: runQualityBench,
   round: runRoundBench,
+  transport: async (args) => (await import('./transport.js')).runTransportBench(args),
 };
 
 const [name, ...args] = process.argv.slice(2);
