@@ -143,6 +143,10 @@ export const errorCatalogue = {
   PROCTOR_ERR_CHAIN_AXON: entry<{ problem: string }>('user', (d) => `cannot serve this axon: ${d.problem}`),
   PROCTOR_ERR_MINERS_FILE: entry<{ path: string; problem: string }>('user', (d) => `--miners ${d.path}: ${d.problem}`),
   PROCTOR_ERR_RUN_OPTIONS: entry<{ option: string; problem: string }>('user', (d) => `${d.option} ${d.problem}`),
+  PROCTOR_ERR_RED_TEAM_UNKNOWN: entry<{ name: string; suggestion: string | null; known: string[] }>(
+    'user',
+    (d) => `no red-team strategy "${d.name}"${d.suggestion ? `: did you mean "${d.suggestion}"?` : ''} (known: ${d.known.join(', ')})`,
+  ),
   PROCTOR_ERR_MINER_LISTEN: entry<{ port: number; detail: string }>('user', (d) => `cannot listen on 127.0.0.1:${d.port}: ${d.detail}`),
   PROCTOR_ERR_TRANSPORT_REFUSED: entry<{ scheme: string; reason: string; detail: string }>(
     'user',
