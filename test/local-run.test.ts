@@ -90,6 +90,18 @@ describe('validator run on the local subnet', () => {
     const latest = auditQuery(db, 'SELECT COUNT(*), ROUND(SUM(incentive), 6) FROM v_latest_incentive').rows[0];
     assert.deepEqual(latest, [11, 1]);
   });
+
+  it('stores what every weight was computed from: interval, evidence and tier per miner and round', () => {
+    const [[rows, badIntervals, badValues]] = auditQuery(
+      db,
+      `SELECT COUNT(*), SUM(ci_low > ci_high OR rounds < 1 OR rounds > 6), SUM(ABS(value - tier_average * evidence) > 1e-12 OR evidence > 1)
+       FROM v_weight_inputs`,
+    ).rows as number[][];
+    assert.deepEqual([rows, badIntervals, badValues], [6 * 8, 0, 0]);
+    // With 8 tasks a round and 24 for full weight, the first round's evidence is a third.
+    const [[first]] = auditQuery(db, 'SELECT MAX(evidence) FROM v_weight_inputs WHERE round = 1').rows as number[][];
+    assert.ok(Math.abs(first - 1 / 3) < 1e-12, String(first));
+  });
 });
 
 function sha256(text: string): string {

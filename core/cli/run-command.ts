@@ -7,7 +7,9 @@ import { proctorError } from '../errors.js';
 import { loadPlugins } from '../plugin-loader.js';
 import { runLocalValidator, type RunSummary } from '../engine/runner.js';
 import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
+import { DEFAULT_CONFIDENCE, type ConfidenceParams } from '../engine/confidence.js';
 import type { ExternalMiner } from '../local/local-subnet.js';
+import { parseRedTeamEntry, parseRedTeamList, STRATEGY_NAMES, type RedTeamEntry } from '../local/red-team/registry.js';
 import { isValidAddress } from '../transport/keys.js';
 import { defaultChainParams } from '../local/local-chain.js';
 import { addWalletOptions, runChainCommand } from './chain.js';
@@ -19,10 +21,16 @@ Examples:
   $ validator run --plugins text                      # the text subnet alone
   $ validator run --plugins text --epochs 5 --seed demo --db /tmp/demo.db
   $ validator run --plugins ./my-plugin --miners miners.json --json
+  $ validator run --plugins text --red-team copycat,padder,sybil-cluster:3
   $ validator audit sql "SELECT * FROM v_latest_incentive ORDER BY incentive DESC" --db /tmp/demo.db
 
 --miners takes a JSON file [{"hotkey": "<ss58>", "url": "http://127.0.0.1:PORT"}] of miners to add
 to the local subnet (see docs/protocol.md to write one; \`validator miner serve\` runs a reference one).
+An entry may instead be {"strategy": "<name>[:n]"}: a red-team miner the local subnet runs itself.
+
+--red-team adds adversarial miners after the reference miners, one per name (name:n for n of them;
+sybil-cluster:k is one cluster of k uids): ${STRATEGY_NAMES.join(', ')}, or all.
+\`validator bench gaming --help\` says what each does and which defence should stop it.
 `;
 
 interface RunFlags {
@@ -38,12 +46,16 @@ interface RunFlags {
   epochs: string;
   seed?: string;
   miners?: string;
+  redTeam?: string;
   minersCount: string;
   validators: string;
   poolSize?: string;
   evaluatorTimeout: string;
   emaAlpha: string;
   pluginShares?: string;
+  minTasks: string;
+  ciLevel: string;
+  ciWindow: string;
   json?: boolean;
 }
 
@@ -53,9 +65,10 @@ function integer(option: string, value: string, min: number, max: number): numbe
   return n;
 }
 
-const minersFile = z.array(z.strictObject({ hotkey: z.string(), url: z.string() }), { error: 'must be a JSON array of {"hotkey", "url"}' });
+const minersFile = z.array(z.union([z.strictObject({ hotkey: z.string(), url: z.string() }), z.strictObject({ strategy: z.string() })], { error: 'must be {"hotkey", "url"} or {"strategy"}' }), { error: 'must be a JSON array of {"hotkey", "url"} or {"strategy"}' });
 
-export function readMinersFile(path: string): ExternalMiner[] {
+/** A `--miners` file: external miners by hotkey and URL, and red-team miners by strategy (`{"strategy": "copycat"}`). */
+export function readMinersFile(path: string): { external: ExternalMiner[]; redTeam: RedTeamEntry[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -67,7 +80,9 @@ export function readMinersFile(path: string): ExternalMiner[] {
     const issue = result.error.issues[0];
     throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: `${issue.path.length ? `[${issue.path.join('].')}` : 'the file'} ${issue.message}`.replace(/\]\.(\w+)/, '].$1') });
   }
-  return result.data.map((m, i) => {
+  const redTeam = result.data.flatMap((m) => ('strategy' in m ? [parseRedTeamEntry(m.strategy, `--miners ${path}`)] : []));
+  const external = result.data.flatMap((m, i) => {
+    if ('strategy' in m) return [];
     if (!isValidAddress(m.hotkey)) throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: `[${i}].hotkey is not an ss58 address` });
     let url: URL;
     try {
@@ -76,15 +91,16 @@ export function readMinersFile(path: string): ExternalMiner[] {
       throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: `[${i}].url is not a URL` });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw proctorError('PROCTOR_ERR_MINERS_FILE', { path, problem: `[${i}].url must be http(s)` });
-    return { hotkey: m.hotkey, url: m.url.replace(/\/$/, '') };
+    return [{ hotkey: m.hotkey, url: m.url.replace(/\/$/, '') }];
   });
+  return { external, redTeam };
 }
 
 function printSummary(summary: RunSummary): void {
   const rows = summary.miners
     .slice()
     .sort((a, b) => b.incentive - a.incentive)
-    .map((m) => [String(m.uid), `${m.hotkey.slice(0, 8)}…${m.hotkey.slice(-4)}`, m.skill === null ? 'external' : m.skill.toFixed(2), m.meanScore.toFixed(3), m.weight.toFixed(3), m.incentive.toFixed(4)]);
+    .map((m) => [String(m.uid), `${m.hotkey.slice(0, 8)}…${m.hotkey.slice(-4)}`, m.strategy ?? (m.skill === null ? 'external' : m.skill.toFixed(2)), m.meanScore.toFixed(3), m.weight.toFixed(3), m.incentive.toFixed(4)]);
   const header = ['uid', 'hotkey', 'skill', 'mean score', 'weight', 'incentive'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -102,6 +118,12 @@ function printSummary(summary: RunSummary): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
+function confidenceFrom(flags: RunFlags): ConfidenceParams {
+  const level = Number(flags.ciLevel);
+  if (!(level > 0 && level < 1)) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--ci-level', problem: `must be a number in (0, 1) (got "${flags.ciLevel}")` });
+  return { ...DEFAULT_CONFIDENCE, level, minTasks: integer('--min-tasks', flags.minTasks, 0, 1_000_000), window: integer('--ci-window', flags.ciWindow, 1, 10_000) };
+}
+
 async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
   const epochs = integer('--epochs', flags.epochs, 1, 10_000);
   const roundsPerEpoch = Math.ceil(defaultChainParams.tempo / defaultChainParams.blocksPerRound);
@@ -114,6 +136,7 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   // A real chain (core/cli/chain.ts) when --network or --netuid is given; the embedded subnet otherwise.
   if (flags.network !== undefined || flags.netuid !== undefined) return runChainCommand(flags, command, plugins, log);
+  const minersFromFile = flags.miners ? readMinersFile(flags.miners) : { external: [], redTeam: [] };
   log(`validator run: plugins ${plugins.map((p) => `${p.definition.name}@${p.definition.version}`).join(', ')}; ${rounds} round(s); database ${flags.db}`);
   const summary = await runLocalValidator({
     plugins,
@@ -122,10 +145,12 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
     seed: flags.seed ?? null,
     minersCount: integer('--miners-count', flags.minersCount, 0, 4096),
     simulatedValidators: integer('--validators', flags.validators, 0, 63),
-    externalMiners: flags.miners ? readMinersFile(flags.miners) : [],
+    externalMiners: minersFromFile.external,
+    redTeam: [...(flags.redTeam !== undefined ? parseRedTeamList(flags.redTeam) : []), ...minersFromFile.redTeam],
     poolSize: flags.poolSize !== undefined ? integer('--pool-size', flags.poolSize, 1, 256) : undefined,
     evaluatorTimeoutMs: integer('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000),
     emaAlpha,
+    confidence: confidenceFrom(flags),
     shares: flags.pluginShares !== undefined ? parsePluginShares(flags.pluginShares, plugins.map((p) => p.definition.name)) : equalShares(plugins.map((p) => p.definition.name)),
     log,
   });
@@ -147,10 +172,14 @@ export function registerRun(program: Command): void {
     .option('--seed <s>', 'make the run reproducible: round seeds, skills and mistakes derive from it')
     .option('--miners <file>', 'JSON file of external miners to add to the local subnet')
     .option('--miners-count <n>', 'reference miners on the local subnet', '16')
+    .option('--red-team <list>', 'adversarial miners to add to the local subnet: copycat,padder,sybil-cluster:3,… or all')
     .option('--validators <n>', 'simulated validators besides this one', '3')
     .option('--pool-size <n>', `evaluator worker threads (default: cores, here ${availableParallelism()})`)
     .option('--evaluator-timeout <ms>', 'time limit of one evaluation (a reference generator over HTTP may need most of it)', '30000')
     .option('--ema-alpha <a>', 'moving-average weight of a new round score', '0.1')
+    .option('--min-tasks <n>', 'scored tasks in the window for full weight; fewer get proportionally less (0: off)', String(DEFAULT_CONFIDENCE.minTasks))
+    .option('--ci-level <p>', 'confidence level of the bootstrap interval that decides which miners are tied', String(DEFAULT_CONFIDENCE.level))
+    .option('--ci-window <rounds>', 'recent rounds the interval and the task count look at', String(DEFAULT_CONFIDENCE.window))
     .option('--plugin-shares <list>', 'each plugin\'s share of a miner\'s round score, name=value,… (normalised; default equal)')
     .option('--json', 'print a JSON summary on stdout instead of the table')
     .addHelpText('after', EXAMPLES);

@@ -12,11 +12,13 @@ import { createEvaluatorPool } from '../pool/pool.js';
 import { createMinerClient } from '../transport/client.js';
 import { cryptoReady } from '../transport/keys.js';
 import { startLocalSubnet, type ExternalMiner, type LocalMiner } from '../local/local-subnet.js';
+import type { RedTeamEntry } from '../local/red-team/registry.js';
 import type { EpochOutput } from '../consensus/state.js';
 import { ENGINE_VERSION } from '../version.js';
 import { runRound } from './round.js';
 import { loadDetectors } from '../plugin-loader.js';
 import type { PluginShares } from './plugin-shares.js';
+import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
 
 export interface RunOptions {
@@ -27,11 +29,15 @@ export interface RunOptions {
   minersCount: number;
   simulatedValidators: number;
   externalMiners: ExternalMiner[];
+  /** Adversarial miners added to the local subnet after the reference miners (`core/local/red-team`). */
+  redTeam?: RedTeamEntry[];
   poolSize: number | undefined;
   evaluatorTimeoutMs: number;
   emaAlpha: number;
   /** Each plugin's share of a miner's round score; equal when omitted. */
   shares?: PluginShares;
+  /** How uncertainty shapes the weights (`confidence.ts`); the defaults when omitted. */
+  confidence?: ConfidenceParams;
   /** Progress and diagnostics (stderr). */
   log: (line: string) => void;
 }
@@ -40,6 +46,8 @@ export interface MinerSummary {
   uid: number;
   hotkey: string;
   skill: number | null;
+  /** The red-team strategy the miner plays, null for reference and external miners. */
+  strategy: string | null;
   meanScore: number;
   weight: number;
   incentive: number;
@@ -71,6 +79,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
     minersCount: options.minersCount,
     simulatedValidators: options.simulatedValidators,
     externalMiners: options.externalMiners,
+    redTeam: options.redTeam,
     seed: options.seed ?? 'proctor-local',
   });
   const pool = createEvaluatorPool({ size: options.poolSize, timeoutMs: options.evaluatorTimeoutMs });
@@ -84,8 +93,9 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       netuid: null,
       validatorHotkey: subnet.validator.address,
       plugins: options.plugins.map((p) => ({ name: p.definition.name, version: p.definition.version })),
-      config: { rounds: options.rounds, shares: (options.shares ?? null) as Json, seeded: options.seed !== null, minersCount: options.minersCount, simulatedValidators: options.simulatedValidators, externalMiners: options.externalMiners.length, emaAlpha: options.emaAlpha } as Json,
+      config: { rounds: options.rounds, shares: (options.shares ?? null) as Json, confidence: { ...(options.confidence ?? DEFAULT_CONFIDENCE) }, seeded: options.seed !== null, minersCount: options.minersCount, simulatedValidators: options.simulatedValidators, externalMiners: options.externalMiners.length, emaAlpha: options.emaAlpha } as Json,
     });
+    const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
     const detectors = await loadDetectors(options.plugins);
     const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors, log: options.log, shares: options.shares, detectorMemory: new Map() };
     const minersForRound = subnet.miners.map((m: LocalMiner) => ({ uid: m.uid, hotkey: m.hotkey, url: m.url }));
@@ -105,7 +115,13 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       const outcome = await runRound(deps, number, seed, minersForRound);
 
       const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, options.emaAlpha);
-      const weights = weightsFromAverages(averages, { n, minAllowedWeights: subnet.chain.params.minAllowedWeights, maxWeightLimit: subnet.chain.params.maxWeightLimit });
+      const history = store.recentMinerScores(confidence.window - 1);
+      for (const m of outcome.minerScores) history.set(m.hotkey, [...(history.get(m.hotkey) ?? []), { score: m.score, tasks: m.tasks }]);
+      const weightInputs = confidentScores(averages, history, confidence, seed);
+      const weights = weightsFromAverages(
+        weightInputs.map((w) => ({ uid: w.uid, hotkey: w.hotkey, value: w.value, alpha: options.emaAlpha })),
+        { n, minAllowedWeights: subnet.chain.params.minAllowedWeights, maxWeightLimit: subnet.chain.params.maxWeightLimit },
+      );
       const preview = subnet.chain.preview({ uid: subnet.validatorUid, ...weights });
       subnet.chain.setWeights(subnet.validatorUid, weights.uids, weights.values);
       subnet.simulateValidators(outcome.minerScores);
@@ -122,6 +138,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
         finishedAt: new Date().toISOString(),
         ...outcome,
         movingAverages: averages,
+        weightInputs,
         weightSubmission: { network: 'local', mode: 'set_weights', uids: weights.uids, weights: weights.values, versionKey: 0, block, extrinsicHash: null, outcome: 'accepted', detail: null },
         consensusPreview: {
           validatorUid: subnet.validatorUid,
@@ -172,6 +189,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
         uid: m.uid,
         hotkey: m.hotkey,
         skill: m.skill,
+        strategy: m.strategy ?? null,
         meanScore: totals ? totals.total / totals.count : 0,
         weight: k >= 0 && weightTotal > 0 ? lastWeights.values[k] / weightTotal : 0,
         incentive: final.incentive[m.uid],

@@ -118,6 +118,18 @@ export interface RoundRecord {
     byPlugin: { plugin: string; tasks: number; answered: number; score: number; share: number }[];
   }[];
   movingAverages: { hotkey: string; uid: number; value: number; alpha: number }[];
+  /** What each weight was computed from (`confidence.ts`); empty when the caller sets weights without it. */
+  weightInputs?: {
+    uid: number;
+    hotkey: string;
+    average: number;
+    interval: { low: number; high: number; rounds: number };
+    tasks: number;
+    evidence: number;
+    tier: number;
+    tierAverage: number;
+    value: number;
+  }[];
   weightSubmission: WeightSubmissionRow | null;
   consensusPreview: { validatorUid: number; numerics: string; validatorTrust: number; dividends: number; incentive: number[] } | null;
   epoch: { block: number; numerics: string; results: EpochResultRow[] } | null;

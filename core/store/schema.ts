@@ -313,10 +313,38 @@ CREATE VIEW v_chain_submissions AS
   WHERE w.netuid IS NOT NULL;
 `;
 
+/** v4: what each weight was computed from (`core/engine/confidence.ts`). */
+const v4 = `
+CREATE TABLE weight_inputs (
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  uid INTEGER NOT NULL,
+  hotkey TEXT NOT NULL,
+  average REAL NOT NULL,            -- the moving average
+  ci_low REAL NOT NULL,             -- bootstrap interval of the mean round score over the window
+  ci_high REAL NOT NULL,
+  rounds INTEGER NOT NULL,          -- rounds in the window
+  tasks INTEGER NOT NULL,           -- scored tasks in the window
+  evidence REAL NOT NULL,           -- min(1, tasks / min_tasks)
+  tier INTEGER NOT NULL,            -- 0 = best; miners of one tier are not ranked apart
+  tier_average REAL NOT NULL,
+  value REAL NOT NULL,              -- tier_average × evidence: the input of process_weights
+  PRIMARY KEY (round_id, uid)
+);
+CREATE TRIGGER weight_inputs_append_only_update BEFORE UPDATE ON weight_inputs
+BEGIN SELECT RAISE(ABORT, 'history is append-only: weight_inputs rows cannot change'); END;
+CREATE TRIGGER weight_inputs_append_only_delete BEFORE DELETE ON weight_inputs
+BEGIN SELECT RAISE(ABORT, 'history is append-only: weight_inputs rows cannot be deleted'); END;
+
+CREATE VIEW v_weight_inputs AS
+  SELECT r.number AS round, w.uid, w.hotkey, w.average, w.ci_low, w.ci_high, w.rounds, w.tasks, w.evidence, w.tier, w.tier_average, w.value
+  FROM weight_inputs w JOIN rounds r ON r.id = w.round_id;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'round history, weights, local subnet epochs', sql: v1 },
   { version: 2, description: 'per-plugin miner scores and shares', sql: v2 },
   { version: 3, description: 'chain submissions (block hash, chain error) and hash commits with their salts', sql: v3 },
+  { version: 4, description: 'the inputs of the weights: confidence intervals, evidence and tiers', sql: v4 },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

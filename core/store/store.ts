@@ -28,6 +28,8 @@ export interface Store {
   completeRound(record: RoundRecord): void;
   /** The latest moving average per hotkey (a hotkey never seen starts at 0). */
   latestMovingAverages(): Map<string, number>;
+  /** Each hotkey's round scores and task counts over the last `rounds` completed rounds, oldest first. */
+  recentMinerScores(rounds: number): Map<string, { score: number; tasks: number }[]>;
   /** The local subnet's chain state after the last completed round, if any. */
   latestChainSnapshot(): Json | null;
   close(): void;
@@ -92,6 +94,9 @@ function createStore(db: Db, path: string): Store {
     minerScore: db.prepare('INSERT INTO miner_round_scores (round_id, uid, hotkey, tasks, answered, score) VALUES (?, ?, ?, ?, ?, ?)'),
     pluginScore: db.prepare('INSERT INTO miner_plugin_scores (round_id, uid, plugin, tasks, answered, score, share) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     movingAverage: db.prepare('INSERT INTO moving_averages (round_id, hotkey, uid, value, alpha) VALUES (?, ?, ?, ?, ?)'),
+    weightInput: db.prepare(
+      'INSERT INTO weight_inputs (round_id, uid, hotkey, average, ci_low, ci_high, rounds, tasks, evidence, tier, tier_average, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     weights: db.prepare(
       `INSERT INTO weight_submissions (round_id, network, mode, uids, weights, version_key, block, extrinsic_hash, outcome, detail)
        VALUES (@roundId, @network, @mode, @uids, @weights, @versionKey, @block, @extrinsicHash, @outcome, @detail)`,
@@ -137,6 +142,9 @@ function createStore(db: Db, path: string): Store {
       for (const p of m.byPlugin) insert.pluginScore.run(r.roundId, m.uid, p.plugin, p.tasks, p.answered, p.score, p.share);
     }
     for (const m of r.movingAverages) insert.movingAverage.run(r.roundId, m.hotkey, m.uid, m.value, m.alpha);
+    for (const w of r.weightInputs ?? []) {
+      insert.weightInput.run(r.roundId, w.uid, w.hotkey, w.average, w.interval.low, w.interval.high, w.interval.rounds, w.tasks, w.evidence, w.tier, w.tierAverage, w.value);
+    }
     if (r.weightSubmission) {
       const w = r.weightSubmission;
       insert.weights.run({ ...w, roundId: r.roundId, uids: json(w.uids), weights: json(w.weights) });
@@ -182,6 +190,17 @@ function createStore(db: Db, path: string): Store {
     },
     completeRound(record) {
       completeRound(record);
+    },
+    recentMinerScores(rounds) {
+      const rows = db
+        .prepare(
+          `SELECT m.hotkey, m.score, m.tasks FROM miner_round_scores m JOIN rounds r ON r.id = m.round_id
+           WHERE r.id IN (SELECT id FROM rounds WHERE status = 'complete' ORDER BY number DESC LIMIT ?) ORDER BY r.number`,
+        )
+        .all(Math.max(0, Math.floor(rounds))) as { hotkey: string; score: number; tasks: number }[];
+      const out = new Map<string, { score: number; tasks: number }[]>();
+      for (const row of rows) out.set(row.hotkey, [...(out.get(row.hotkey) ?? []), { score: row.score, tasks: row.tasks }]);
+      return out;
     },
     latestMovingAverages() {
       const rows = db.prepare('SELECT hotkey, value FROM v_latest_moving_averages').all() as { hotkey: string; value: number }[];
