@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { proctorError } from '../errors.js';
 import { registerAudit } from './audit-command.js';
+import { registerBench } from './bench-command.js';
 import { registerConsensus } from './consensus-command.js';
 import { registerMiner } from './miner-command.js';
 import { registerPlugins } from './plugins-command.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerChain(program);
   registerAudit(program);
   registerScore(program);
+  registerBench(program);
   registerConsensus(program);
   registerMiner(program);
   registerPlugins(program);

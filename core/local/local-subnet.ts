@@ -11,6 +11,9 @@ import { devHotkey, type Hotkey } from '../transport/keys.js';
 import { startMinerServer } from '../transport/miner-server.js';
 import { defaultChainParams, LocalChain, type ChainParams, type Neuron } from './local-chain.js';
 import { updateMovingAverages, weightsFromAverages, type MinerScore } from '../engine/weights.js';
+import { createAnswerBoard } from './red-team/answer-board.js';
+import type { RedTeamEntry } from './red-team/registry.js';
+import { startRedTeamMiners } from './red-team/red-team-miners.js';
 
 export interface ExternalMiner {
   hotkey: string;
@@ -25,14 +28,18 @@ export interface LocalSubnetOptions {
   /** Seeds the miners' skills and mistakes, and the simulated validators' noise. */
   seed: string;
   chain?: Partial<ChainParams>;
+  /** Adversarial miners (`core/local/red-team`), after the reference miners and before the external ones. */
+  redTeam?: readonly RedTeamEntry[];
 }
 
 export interface LocalMiner {
   uid: number;
   hotkey: string;
   url: string;
-  /** Probability of a correct answer; null for an external miner. */
+  /** Probability of a correct answer; null for an external or red-team miner. */
   skill: number | null;
+  /** The red-team strategy this miner plays; absent for reference and external miners. */
+  strategy?: string;
 }
 
 /** A small deterministic generator (sfc32) from a string, for miners' mistakes and validators' noise. */
@@ -87,6 +94,10 @@ export async function startLocalSubnet(options: LocalSubnetOptions): Promise<Loc
   const servers: { close(): Promise<void> }[] = [];
   const miners: LocalMiner[] = [];
   const firstMinerUid = 1 + simulated.length;
+  // The red team's relays and caches watch the most skilled reference miner's answers.
+  const sourceIndex = levels.length > 0 ? levels.indexOf(Math.max(...levels)) : -1;
+  const board = createAnswerBoard(sourceIndex >= 0 ? [firstMinerUid + sourceIndex] : []);
+  const maxBodyBytes = Math.max(65_536, ...options.plugins.map((p) => p.definition.protocol.maxRequestBytes ?? 0));
   try {
     for (let i = 0; i < options.minersCount; i++) {
       const hotkey = devHotkey('miner', i);
@@ -97,19 +108,29 @@ export async function startLocalSubnet(options: LocalSubnetOptions): Promise<Loc
         routes[`/proctor/v1/${plugin.definition.name}`] = async (body) => {
           const b = body as { task_id?: unknown; kind?: unknown; prompt?: unknown; payload?: Json };
           const task: PublicTask = { id: String(b.task_id ?? ''), kind: String(b.kind ?? ''), prompt: String(b.prompt ?? ''), payload: b.payload ?? null };
-          return plugin.definition.miner.answer(task, skill, random);
+          const answer = await plugin.definition.miner.answer(task, skill, random);
+          board.post({ plugin: plugin.definition.name, task, uid: firstMinerUid + i, answer, postedAt: Date.now() });
+          return answer;
         };
       }
-      const maxBodyBytes = Math.max(65_536, ...options.plugins.map((p) => p.definition.protocol.maxRequestBytes ?? 0));
       const server = await startMinerServer({ hotkey, routes, maxBodyBytes });
       servers.push(server);
       miners.push({ uid: firstMinerUid + i, hotkey: hotkey.address, url: server.url, skill });
+    }
+    if ((options.redTeam ?? []).length > 0) {
+      const team = await startRedTeamMiners({
+        entries: options.redTeam ?? [], plugins: options.plugins, firstUid: firstMinerUid + options.minersCount, board,
+        sourceUid: sourceIndex >= 0 ? firstMinerUid + sourceIndex : null, seed: options.seed, randomFrom, maxBodyBytes,
+      });
+      servers.push(...team.servers);
+      miners.push(...team.miners.map((m) => ({ uid: m.uid, hotkey: m.hotkey, url: m.url, skill: null, strategy: m.strategy })));
     }
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));
     throw err;
   }
-  options.externalMiners.forEach((m, k) => miners.push({ uid: firstMinerUid + options.minersCount + k, hotkey: m.hotkey, url: m.url, skill: null }));
+  const firstExternalUid = firstMinerUid + miners.length;
+  options.externalMiners.forEach((m, k) => miners.push({ uid: firstExternalUid + k, hotkey: m.hotkey, url: m.url, skill: null }));
 
   // Stake: this validator the largest, the simulated ones decreasing; miners hold none.
   const neurons: Neuron[] = [
