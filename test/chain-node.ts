@@ -144,14 +144,14 @@ export class FakeSubtensor {
       const args = this.args(x.ext);
       const subnet = this.subnets.get(Number(args.netuid));
       let error: string | null = null;
-      if (section !== 'subtensorModule') error = 'BadRequest';
+      if (section !== 'subtensorModule') error = 'BadOrigin'; // sudo and the rest are not emulated
       else if (!subnet) error = 'SubnetNotExists';
       else {
         const r = subnet.dispatch(this.types, method, x.signer, args, number);
         if (r.kind === 'ok') r.events.forEach((event) => events.push({ extrinsic: index, event }));
         else if (r.kind === 'failed') error = r.error;
       }
-      events.push({ extrinsic: index, event: this.types.outcomeEvent(error === null ? null : { pallet: 'SubtensorModule', name: error }) });
+      events.push({ extrinsic: index, event: this.types.outcomeEvent(error === null ? null : error === 'BadOrigin' ? 'BadOrigin' : { pallet: 'SubtensorModule', name: error }) });
     });
     const block = this.seal(number, this.best.hash, included.map((x) => x.hex), events);
     // Finality lags one block, as on a real chain (an instant `finalized` would race `inBlock`).

@@ -249,7 +249,22 @@ export class FakeSubnet {
       this.neurons[uid].axon = { block: BigInt(block), version: Number(args.version), ip, port: Number(args.port), ipType, protocol: Number(args.protocol) };
       return { kind: 'ok', events: [types.event('SubtensorModule', 'AxonServed', [this.netuid, who])] };
     }
-    return { kind: 'failed', error: 'BadRequest' };
+    if (call === 'burnedRegister') {
+      const hotkey = String(args.hotkey);
+      if (this.uidOf(hotkey) !== null) return { kind: 'failed', error: 'HotKeyAlreadyRegisteredInSubNet' };
+      this.neurons.push({ hotkey, coldkey: who, alphaStake: 0n, taoStake: 0n, permit: false, registeredAt: block, axon: null });
+      for (const v of [this.incentive, this.dividends, this.consensus, this.validatorTrust]) v.push(0);
+      this.lastUpdate.push(0n);
+      this.emission.push(0n);
+      return { kind: 'ok', events: [types.event('SubtensorModule', 'NeuronRegistered', [this.netuid, this.neurons.length - 1, hotkey])] };
+    }
+    if (call === 'addStake') {
+      const uid = this.uidOf(String(args.hotkey));
+      if (uid === null) return { kind: 'failed', error: 'HotKeyAccountNotExists' };
+      this.neurons[uid].alphaStake += BigInt(args.amount_staked as bigint);
+      return { kind: 'ok', events: [] };
+    }
+    return { kind: 'failed', error: 'BadOrigin' }; // not emulated
   }
 
   /** `on_initialize`: the epoch fires when (block + netuid + 1) % (tempo + 1) == 0. Returns whether it did. */

@@ -108,9 +108,10 @@ export class SubtensorTypes {
   }
 
   /** ExtrinsicSuccess / ExtrinsicFailed(Module{pallet, error}) for extrinsic `index`, fee-free like weight calls. */
-  outcomeEvent(error: { pallet: string; name: string } | null): Uint8Array {
+  outcomeEvent(error: { pallet: string; name: string } | 'BadOrigin' | null): Uint8Array {
     const info = { weight: { refTime: 1_000_000, proofSize: 0 }, class: 'Normal', paysFee: 'No' };
     if (error === null) return this.event('System', 'ExtrinsicSuccess', [info]);
+    if (error === 'BadOrigin') return this.event('System', 'ExtrinsicFailed', [{ BadOrigin: null }, info]);
     const [index, err] = this.errorIndex(error.pallet, error.name);
     return this.event('System', 'ExtrinsicFailed', [{ Module: { index, error: u8aToHex(new Uint8Array([err, 0, 0, 0])) } }, info]);
   }
