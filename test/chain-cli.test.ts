@@ -163,6 +163,15 @@ describe('chain commands against a node on ws://127.0.0.1', { skip }, () => {
     assert.deepEqual(rows, [['skipped', 'PROCTOR_ERR_CHAIN_VERSION_KEY'], ['skipped', 'PROCTOR_ERR_CHAIN_VERSION_KEY']]);
   });
 
+  it('retries a node that does not answer, waiting longer each time, then gives up with PROCTOR_ERR_CHAIN_CONNECT', async () => {
+    const r = await runCli(['chain', 'metagraph', '--netuid', '1', '--network', 'ws://127.0.0.1:1'], { env: env() });
+    assert.equal(r.code, 2, r.stderr);
+    const waits = [...r.stderr.matchAll(/retry (\d) in ([\d.]+) s/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    assert.deepEqual(waits.map(([k]) => k), [1, 2, 3]);
+    waits.forEach(([k, seconds]) => assert.ok(seconds >= 0.75 * 2 ** (k - 1) && seconds <= 1.25 * 2 ** (k - 1), `retry ${k} after ${seconds} s`));
+    assert.match(r.stderr, /\[PROCTOR_ERR_CHAIN_CONNECT\] cannot connect to ws:\/\/127\.0\.0\.1:1 after 4 attempt\(s\): connect ECONNREFUSED/);
+  });
+
   it('refuses at start-up a hotkey that is not registered, and --network without --netuid', async () => {
     const stranger = await runCli(['run', '--network', ws.url, '--netuid', '1', '--rounds', '1', '--db', join(dir, 'x.db')], { env: { ...env(), PROCTOR_HOTKEY_SECRET: '//Stranger' } });
     assert.equal(stranger.code, 2);

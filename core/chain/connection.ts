@@ -74,7 +74,16 @@ export interface ChainConnection {
 export async function openConnection(options: ConnectOptions): Promise<ChainConnection> {
   const backoff = { ...defaultBackoff, ...options.backoff };
   const log = options.log ?? (() => {});
-  const schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms).unref());
+  // The retry timer keeps the process alive (nothing else may while the node is down); close() clears it.
+  let pending: NodeJS.Timeout | null = null;
+  const schedule =
+    options.schedule ??
+    ((fn: () => void, ms: number) => {
+      pending = setTimeout(() => {
+        pending = null;
+        fn();
+      }, ms);
+    });
   // autoConnect off: this module owns the retry policy (the provider's own is a fixed delay).
   const provider = options.provider ?? new WsProvider(options.endpoint, false, {}, options.requestTimeoutMs ?? 60_000);
   // Submission errors are read and reported by submit.ts; the library would also print each one.
@@ -95,6 +104,8 @@ export async function openConnection(options: ConnectOptions): Promise<ChainConn
   const tryConnect = () => {
     if (closing || provider.isConnected) return;
     provider.connect().catch((err: unknown) => {
+      // A socket still opening: its own close event will schedule the next attempt.
+      if (/already connected/i.test((err as Error).message)) return;
       lastError = (err as Error).message;
       onDisconnected();
     });
@@ -123,12 +134,17 @@ export async function openConnection(options: ConnectOptions): Promise<ChainConn
   const readyOrFail = new Promise<void>((resolve, reject) => {
     giveUp = (err) => reject(proctorError('PROCTOR_ERR_CHAIN_CONNECT', { endpoint: options.endpoint, attempts: attempt, detail: err.message }, err));
     api.once('ready', () => resolve());
+    // The node answered but the API cannot be built on it (metadata it cannot read): no retry helps.
+    api.on('error', (err: Error) => {
+      if (!ready && /^FATAL/.test(err?.message ?? '')) reject(proctorError('PROCTOR_ERR_CHAIN_CONNECT', { endpoint: options.endpoint, attempts: attempt + 1, detail: err.message }, err));
+    });
   });
   tryConnect();
   try {
     await readyOrFail;
   } catch (err) {
     closing = true;
+    if (pending) clearTimeout(pending);
     await api.disconnect().catch(() => {});
     throw err;
   }
@@ -154,6 +170,7 @@ export async function openConnection(options: ConnectOptions): Promise<ChainConn
     },
     async close() {
       closing = true;
+      if (pending) clearTimeout(pending);
       await api.disconnect().catch(() => {});
     },
   };
