@@ -27,7 +27,11 @@ export const builtinEvaluators: Readonly<Record<string, string>> = Object.freeze
 
 /** Built-in detectors by name → a lazy import. */
 export const builtinDetectors: Readonly<Record<string, () => Promise<DetectorModule>>> = Object.freeze({
+  'latency-floor': () => import('../detectors/latency-floor/latency-floor.js') as Promise<DetectorModule>,
   'near-duplicate-image': () => import('../detectors/near-duplicate-image/near-duplicate-image.js') as Promise<DetectorModule>,
+  'near-duplicate-text': () => import('../detectors/near-duplicate-text/near-duplicate-text.js') as Promise<DetectorModule>,
+  stuffing: () => import('../detectors/stuffing/stuffing.js') as Promise<DetectorModule>,
+  'sybil-cluster': () => import('../detectors/sybil-cluster/sybil-cluster.js') as Promise<DetectorModule>,
 });
 
 /** Levenshtein distance, for "did you mean". */

@@ -7,10 +7,11 @@ import { pickLevel } from './image-miner.js';
 import { MAX_IMAGE_BASE64_CHARS } from './response-schema.js';
 
 describe('the image plugin', () => {
-  it('loads with its evaluators and detector, and draws the same tasks from the same seed', async () => {
+  it('loads with its evaluators and detectors, and draws the same tasks from the same seed', async () => {
     const loaded = await loadPlugin('image');
     assert.deepEqual(loaded.evaluators.map((e) => e.name).sort(), ['image-fidelity', 'image-validity', 'ocr-match']);
-    assert.deepEqual(plugin.detectors, ['near-duplicate-image']);
+    assert.deepEqual(plugin.detectors, ['latency-floor', 'near-duplicate-image', 'sybil-cluster']);
+    assert.equal(plugin.version, '1.0.1');
     const a = plugin.tasks.generate({ seed: 'a1b2c3', count: plugin.tasks.perRound, round: 4 });
     const b = plugin.tasks.generate({ seed: 'a1b2c3', count: plugin.tasks.perRound, round: 4 });
     assert.deepEqual(a, b);

@@ -6,7 +6,9 @@
  * or a plain bicubic upscale earns 0. Text-rendering tasks ask for a string drawn from an
  * unambiguous alphabet and read it back with OCR (`ocr-match`). `image-validity` gates both: an
  * image that does not decode, has the wrong size or is blank scores 0 whatever else says.
- * `near-duplicate-image` pays only the earliest of byte- or pixel-identical answers.
+ * `near-duplicate-image` pays only the earliest of byte- or pixel-identical answers; `sybil-cluster`
+ * pays uids that send the same bytes task after task as one miner; `latency-floor` discounts an
+ * answer sent back faster than an image can be decoded and encoded.
  */
 import { definePlugin, type Task, type TaskContext } from '../../core/plugin-api.js';
 import { generateRestorationTasks, IMAGE_DATASET_VERSION } from '../../datasets/image/restoration.js';
@@ -29,7 +31,7 @@ function generate(ctx: TaskContext): Task[] {
 
 export default definePlugin({
   name: 'image',
-  version: '1.0.0',
+  version: '1.0.1',
   engine: '^0.1.0',
   tasks: { perRound: RESTORATION_PER_ROUND + TEXT_PER_ROUND, version: `restoration ${IMAGE_DATASET_VERSION}, text ${IMAGE_TEXT_DATASET_VERSION}`, generate },
   evaluators: {
@@ -48,7 +50,7 @@ export default definePlugin({
     }
     return total > 0 ? sum / total : 0;
   },
-  detectors: ['near-duplicate-image'],
+  detectors: ['latency-floor', 'near-duplicate-image', 'sybil-cluster'],
   protocol: { response: imageResponse, maxResponseBytes: 6 * 1024 * 1024 + 1024, maxRequestBytes: 2 * 1024 * 1024, timeoutMs: 10_000 },
   miner: imageMiner,
 });
