@@ -29,14 +29,14 @@ describe('the text plugin', () => {
   });
 
   it('scores closed kinds with ground-truth, open-ended kinds with reference-comparison, embedding-similarity and perplexity', () => {
-    assert.equal(text.version, '2.0.0');
+    assert.equal(text.version, '2.0.1');
     assert.deepEqual(text.evaluators, {
       'ground-truth': { weight: 1, kinds: ['arithmetic', 'dates', 'strings', 'lookup', 'qa'] },
       'reference-comparison': { weight: 0.6, kinds: ['continuation', 'summary'] },
       'embedding-similarity': { weight: 0.2, kinds: ['continuation', 'summary'] },
       perplexity: { weight: 0.2, kinds: ['continuation', 'summary'] },
     });
-    assert.deepEqual(text.detectors, []);
+    assert.deepEqual(text.detectors, ['latency-floor', 'near-duplicate-text', 'stuffing', 'sybil-cluster']);
     assert.ok(Object.isFrozen(text));
   });
 

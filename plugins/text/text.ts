@@ -20,7 +20,7 @@ const OPEN_KINDS = ['continuation', 'summary'];
 
 export default definePlugin({
   name: 'text',
-  version: '2.0.0',
+  version: '2.0.1',
   engine: '^0.1.0',
   tasks: { perRound: 8, version: TEXT_DATASET_VERSION, generate: generateTextTasks },
   evaluators: {
@@ -29,7 +29,7 @@ export default definePlugin({
     'embedding-similarity': { weight: 0.2, kinds: OPEN_KINDS },
     perplexity: { weight: 0.2, kinds: OPEN_KINDS },
   },
-  detectors: [],
+  detectors: ['latency-floor', 'near-duplicate-text', 'stuffing', 'sybil-cluster'],
   protocol: { response, maxResponseBytes: 65536, timeoutMs: 5000 },
   miner: textMiner,
 });
