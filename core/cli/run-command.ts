@@ -135,6 +135,7 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
   const plugins = await loadPlugins(specs);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   // A real chain (core/cli/chain.ts) when --network or --netuid is given; the embedded subnet otherwise.
+  if ((flags.network !== undefined || flags.netuid !== undefined) && flags.redTeam !== undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--red-team', problem: 'adds miners to the embedded local subnet; it cannot be used with --network or --netuid' });
   if (flags.network !== undefined || flags.netuid !== undefined) return runChainCommand(flags, command, plugins, log);
   const minersFromFile = flags.miners ? readMinersFile(flags.miners) : { external: [], redTeam: [] };
   log(`validator run: plugins ${plugins.map((p) => `${p.definition.name}@${p.definition.version}`).join(', ')}; ${rounds} round(s); database ${flags.db}`);
