@@ -27,7 +27,12 @@ export interface PublicTask {
 export interface Task extends PublicTask {
   /** The hidden ground truth (or reference) the evaluators compare with. */
   answer: Json;
-  /** Family-specific facts an evaluator may use (tolerance, answer type, …). */
+  /**
+   * Family-specific facts an evaluator may use (tolerance, answer type, …). One key means something
+   * to the engine: `probe: { kind: 'replay', of, round }` marks a deliberate repeat of an earlier
+   * task, which the input guard lets through and sends only to hotkeys never sent the original
+   * (`core/engine/task-guard.ts`).
+   */
   meta: { [key: string]: Json };
 }
 
@@ -39,6 +44,12 @@ export interface TaskContext {
   count: number;
   /** The round number, for ids. */
   round: number;
+  /**
+   * The completed rounds before this one (at most `TASK_HISTORY_ROUNDS`, most recent first), each
+   * with this plugin's seed for it: a generator regenerates their tasks to draw probes from them,
+   * and so can an auditor from the revealed seeds. Absent or empty on a fresh database.
+   */
+  previous?: readonly { round: number; seed: string }[];
 }
 
 /** One sample an evaluator scores: the task (with its hidden answer) and the miner's parsed response. */

@@ -27,6 +27,8 @@ export const builtinEvaluators: Readonly<Record<string, string>> = Object.freeze
 
 /** Built-in detectors by name → a lazy import. */
 export const builtinDetectors: Readonly<Record<string, () => Promise<DetectorModule>>> = Object.freeze({
+  'cache-probe': () => import('../detectors/cache-probe/cache-probe.js') as Promise<DetectorModule>,
+  canary: () => import('../detectors/canary/canary.js') as Promise<DetectorModule>,
   'latency-floor': () => import('../detectors/latency-floor/latency-floor.js') as Promise<DetectorModule>,
   'near-duplicate-image': () => import('../detectors/near-duplicate-image/near-duplicate-image.js') as Promise<DetectorModule>,
   'near-duplicate-text': () => import('../detectors/near-duplicate-text/near-duplicate-text.js') as Promise<DetectorModule>,

@@ -46,23 +46,29 @@ describe('validator run on the local subnet', () => {
       `SELECT (SELECT COUNT(*) FROM responses), (SELECT COUNT(*) FROM response_scores),
               (SELECT COUNT(*) FROM responses r WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.response_id = r.id))`,
     ).rows as number[][];
-    assert.equal(responses, 6 * 8 * 8);
+    // Every task to every miner, but a replay probe only to hotkeys never sent its original: none here.
+    const [[replays]] = auditQuery(db, "SELECT COUNT(*) FROM tasks WHERE json_extract(meta, '$.probe.kind') = 'replay'").rows as number[][];
+    assert.equal(responses, (6 * 8 - replays) * 8);
     assert.equal(scored, responses);
     assert.equal(missing, 0, 'a valid response without any evaluator score');
     const kinds = auditQuery(db, 'SELECT t.kind, COUNT(DISTINCT s.evaluator) FROM scores s JOIN responses r ON r.id = s.response_id JOIN tasks t ON t.id = r.task_id GROUP BY t.kind').rows as [string, number][];
     for (const [kind, evaluators] of kinds) assert.equal(evaluators, ['continuation', 'summary'].includes(kind) ? 3 : 1, kind);
   });
 
-  it('regenerates every round\'s tasks from its revealed seed', async () => {
+  it('regenerates every round\'s tasks from its revealed seed and the history before it', async () => {
     const { roundTasks } = await import('../core/engine/round.js');
+    const { auditTaskHistory } = await import('../core/engine/task-guard.js');
+    const { default: Database } = await import('better-sqlite3');
+    const readonly = new Database(db, { readonly: true });
     const { loadPlugins } = await import('../core/plugin-loader.js');
     const plugins = await loadPlugins(['text']);
     const rounds = auditQuery(db, 'SELECT id, number, seed FROM rounds').rows as [number, number, string][];
     for (const [id, number, seed] of rounds) {
       const stored = auditQuery(db, 'SELECT task_key, prompt, answer FROM tasks WHERE round_id = ? ORDER BY idx', [id]).rows;
-      const regenerated = roundTasks(plugins, seed, number)[0].tasks.map((t) => [t.id, t.prompt, JSON.stringify(t.answer)]);
+      const regenerated = roundTasks(plugins, seed, number, auditTaskHistory(readonly, number))[0].tasks.map((t) => [t.id, t.prompt, JSON.stringify(t.answer)]);
       assert.deepEqual(stored, regenerated);
     }
+    readonly.close();
   });
 
   it('ends with incentive from Yuma, better-skilled miners earning more', () => {

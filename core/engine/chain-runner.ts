@@ -24,6 +24,7 @@ import { connectSubtensor, type SubnetSnapshot, type SubtensorClient } from '../
 import { createWeightSetter, type WeightAction } from '../chain/weight-setter.js';
 import type { PluginShares } from './plugin-shares.js';
 import { runRound } from './round.js';
+import { createTaskLedger } from './task-guard.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
 
 export interface ChainRunOptions {
@@ -148,7 +149,9 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
     const records = chainRecords(store.db);
     const setter = createWeightSetter({ client: chain, hotkey: o.hotkey, netuid: o.netuid, network: o.target.network, records, versionKey: o.versionKey, log: o.log, submitTimeoutMs: o.submitTimeoutMs });
     pool = createEvaluatorPool({ size: o.poolSize, timeoutMs: o.evaluatorTimeoutMs });
-    const deps = { plugins: o.plugins, querier: miners, evaluate: pool.evaluate, detectors: await loadDetectors(o.plugins), log: o.log, shares: o.shares };
+    // The input guard's and the probes' history: every input issued before, earlier rounds' seeds.
+    const ledger = createTaskLedger(store.db);
+    const deps = { plugins: o.plugins, querier: miners, evaluate: pool.evaluate, detectors: await loadDetectors(o.plugins), log: o.log, shares: o.shares, detectorMemory: new Map(), sentTo: ledger.sentTo };
 
     const rounds: number[] = [];
     const actions: ChainRunSummary['actions'] = [];
@@ -178,7 +181,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       roundActions.push(...(await setter.revealDue(snapshot, roundId).catch((err: unknown) => [{ mode: 'reveal' as const, outcome: 'unknown' as const, detail: (err as Error).message }])));
 
       const serving = snapshot.metagraph.neurons.filter((x) => x.uid !== snapshot.uid && x.axon.url !== null);
-      const outcome = await runRound(deps, number, seed, serving.map((x) => ({ uid: x.uid, hotkey: x.hotkey, url: x.axon.url! })));
+      const outcome = await runRound(deps, number, seed, serving.map((x) => ({ uid: x.uid, hotkey: x.hotkey, url: x.axon.url! })), ledger.historyFor(number));
       const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, o.emaAlpha);
       snapshot = (await chain.snapshot(o.netuid, o.hotkey.address).catch(() => null)) ?? snapshot;
       const hp = snapshot.hyperparameters;
@@ -224,6 +227,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
           : null,
         chainSnapshot: null,
       });
+      ledger.record(outcome.tasks.flatMap((t) => (t.inputHash ? [t.inputHash] : [])));
       rounds.push(number);
       actions.push(...roundActions.map((a) => ({ ...a, round: number })));
       for (const s of outcome.minerScores) {

@@ -12,6 +12,7 @@ import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, RoundRe
 import type { MinerTarget, QueryLimits, QueryResult } from '../transport/client.js';
 import { runDetectors } from './detect.js';
 import { combinePluginScores, equalShares, type PluginShares, type PluginTally } from './plugin-shares.js';
+import { guardTasks, reissueSeed, replayAudience, taskInputHash, type Reissue, type TaskHistory, type TaskLedger } from './task-guard.js';
 
 /** What the round needs from the transport: one signed query, never throwing for a miner's faults. */
 export interface MinerQuerier {
@@ -34,6 +35,8 @@ export interface RoundDeps {
   shares?: PluginShares;
   /** The detectors' memory, kept by the caller between the rounds of a run. */
   detectorMemory?: Map<string, Map<string, Json>>;
+  /** Who was sent an earlier task (`TaskLedger`): a replay probe goes only to the others; to nobody without it. */
+  sentTo?: TaskLedger['sentTo'];
 }
 
 export interface RoundOutcome {
@@ -55,12 +58,19 @@ export function optionsHash(options: Json): string {
   return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
 }
 
-/** The tasks of a round, regenerated from its seed by every plugin. */
-export function roundTasks(plugins: readonly LoadedPlugin[], roundSeed: string, round: number): { plugin: LoadedPlugin; tasks: Task[] }[] {
+/**
+ * The tasks of a round, regenerated from its seed by every plugin: a pure function of the plugins,
+ * the seed, the round and its history — the earlier rounds' seeds a generator draws probes from,
+ * and the inputs issued before, which the input guard never issues again (`task-guard.ts`).
+ */
+export function roundTasks(plugins: readonly LoadedPlugin[], roundSeed: string, round: number, history: TaskHistory = {}): { plugin: LoadedPlugin; tasks: Task[]; reissues: Reissue[] }[] {
   return plugins.map((plugin) => {
     const def = plugin.definition;
-    const tasks = def.tasks.generate({ seed: pluginSeed(roundSeed, def.name), count: def.tasks.perRound, round });
-    return { plugin, tasks };
+    const seed = pluginSeed(roundSeed, def.name);
+    const previous = (history.previous ?? []).map((p) => ({ round: p.round, seed: pluginSeed(p.seed, def.name) }));
+    const generate = (s: string) => def.tasks.generate({ seed: s, count: def.tasks.perRound, round, previous });
+    const guarded = guardTasks(def.name, generate(seed), history.issued ?? (() => false), (index, attempt) => generate(reissueSeed(seed, index, attempt))[index]);
+    return { plugin, ...guarded };
   });
 }
 
@@ -77,11 +87,12 @@ function clamp01(x: number): number {
 }
 
 /** Runs the round and returns every row it produced (the caller stores them in one transaction). */
-export async function runRound(deps: RoundDeps, round: number, roundSeed: string, miners: readonly RoundMiner[]): Promise<RoundOutcome> {
+export async function runRound(deps: RoundDeps, round: number, roundSeed: string, miners: readonly RoundMiner[], history: TaskHistory = {}): Promise<RoundOutcome> {
   const startedAt = Date.now();
-  const generated = roundTasks(deps.plugins, roundSeed, round);
+  const generated = roundTasks(deps.plugins, roundSeed, round, history);
   const tasks: TaskRow[] = [];
-  for (const { plugin, tasks: list } of generated) {
+  for (const { plugin, tasks: list, reissues } of generated) {
+    for (const r of reissues) deps.log(`input guard: ${r.taskId} repeated an issued input (${r.collided.slice(0, 12)}…); ${r.outcome} after ${r.attempts} redraw(s)`);
     list.forEach((task, idx) => {
       tasks.push({
         key: task.id,
@@ -94,6 +105,7 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
         payload: task.payload,
         answer: task.answer,
         meta: task.meta,
+        inputHash: taskInputHash(plugin.definition.name, task),
       });
     });
   }
@@ -104,7 +116,10 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
     const protocol = plugin.definition.protocol;
     for (const task of list) {
       const body: Json = { task_id: task.id, kind: task.kind, prompt: task.prompt, payload: task.payload, deadline_ms: protocol.timeoutMs };
+      // A replay probe goes only to hotkeys that were never sent the original.
+      const audience = replayAudience(task, deps.sentTo);
       for (const miner of miners) {
+        if (audience !== null && !audience(miner.hotkey)) continue;
         pending.push(
           deps.querier
             .query(miner, `/proctor/v1/${plugin.definition.name}`, body, { timeoutMs: protocol.timeoutMs, maxResponseBytes: protocol.maxResponseBytes })

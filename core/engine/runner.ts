@@ -16,6 +16,7 @@ import type { RedTeamEntry } from '../local/red-team/registry.js';
 import type { EpochOutput } from '../consensus/state.js';
 import { ENGINE_VERSION } from '../version.js';
 import { runRound } from './round.js';
+import { createTaskLedger } from './task-guard.js';
 import { loadDetectors } from '../plugin-loader.js';
 import type { PluginShares } from './plugin-shares.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
@@ -97,7 +98,9 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
     });
     const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
     const detectors = await loadDetectors(options.plugins);
-    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors, log: options.log, shares: options.shares, detectorMemory: new Map() };
+    // The input guard's and the probes' history: every input issued before, earlier rounds' seeds.
+    const ledger = createTaskLedger(store.db);
+    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors, log: options.log, shares: options.shares, detectorMemory: new Map(), sentTo: ledger.sentTo };
     const minersForRound = subnet.miners.map((m: LocalMiner) => ({ uid: m.uid, hotkey: m.hotkey, url: m.url }));
     const n = subnet.chain.neurons.length;
     const rounds: number[] = [];
@@ -112,7 +115,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       const block = subnet.chain.block;
       const roundId = store.openRound(runId, number, block, sha256(seed));
       const started = Date.now();
-      const outcome = await runRound(deps, number, seed, minersForRound);
+      const outcome = await runRound(deps, number, seed, minersForRound, ledger.historyFor(number));
 
       const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, options.emaAlpha);
       const history = store.recentMinerScores(confidence.window - 1);
@@ -165,6 +168,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
           : null,
         chainSnapshot: subnet.snapshot(),
       });
+      ledger.record(outcome.tasks.flatMap((t) => (t.inputHash ? [t.inputHash] : [])));
       rounds.push(number);
       for (const s of outcome.minerScores) {
         const t = scoreTotals.get(s.uid) ?? { total: 0, count: 0 };

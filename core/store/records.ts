@@ -22,6 +22,8 @@ export interface TaskRow {
   payload: Json;
   answer: Json;
   meta: Json;
+  /** `taskInputHash` (`core/engine/task-guard.ts`); stored as `input_hash`. */
+  inputHash?: string | null;
 }
 
 export type ResponseStatus =

@@ -340,11 +340,24 @@ CREATE VIEW v_weight_inputs AS
   FROM weight_inputs w JOIN rounds r ON r.id = w.round_id;
 `;
 
+/** v5: each task's input hash (`core/engine/task-guard.ts`), so the input guard and an auditor see every input ever issued. */
+const v5 = `
+ALTER TABLE tasks ADD COLUMN input_hash TEXT;   -- sha256 of [plugin, kind, prompt, payload]; NULL on rows from before v5
+CREATE INDEX tasks_by_input_hash ON tasks(input_hash);
+
+-- Every input issued more than once: only replay probes should appear (sent to other hotkeys).
+CREATE VIEW v_repeated_inputs AS
+  SELECT t.input_hash, r.number AS round, t.task_key, t.plugin, t.kind, json_extract(t.meta, '$.probe.kind') AS probe
+  FROM tasks t JOIN rounds r ON r.id = t.round_id
+  WHERE t.input_hash IN (SELECT input_hash FROM tasks WHERE input_hash IS NOT NULL GROUP BY input_hash HAVING COUNT(*) > 1);
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'round history, weights, local subnet epochs', sql: v1 },
   { version: 2, description: 'per-plugin miner scores and shares', sql: v2 },
   { version: 3, description: 'chain submissions (block hash, chain error) and hash commits with their salts', sql: v3 },
   { version: 4, description: 'the inputs of the weights: confidence intervals, evidence and tiers', sql: v4 },
+  { version: 5, description: 'task input hashes for the input guard (v_repeated_inputs)', sql: v5 },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

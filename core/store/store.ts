@@ -76,8 +76,8 @@ const json = (value: unknown): string => JSON.stringify(value ?? null);
 function createStore(db: Db, path: string): Store {
   const insert = {
     task: db.prepare(
-      `INSERT INTO tasks (round_id, task_key, plugin, plugin_version, dataset_version, idx, kind, prompt, payload, answer, meta)
-       VALUES (@roundId, @key, @plugin, @pluginVersion, @datasetVersion, @idx, @kind, @prompt, @payload, @answer, @meta)`,
+      `INSERT INTO tasks (round_id, task_key, plugin, plugin_version, dataset_version, idx, kind, prompt, payload, answer, meta, input_hash)
+       VALUES (@roundId, @key, @plugin, @pluginVersion, @datasetVersion, @idx, @kind, @prompt, @payload, @answer, @meta, @inputHash)`,
     ),
     response: db.prepare(
       `INSERT INTO responses (task_id, uid, hotkey, status, http_status, latency_ms, received_at_ms, body_hash, body, error)
@@ -116,7 +116,7 @@ function createStore(db: Db, path: string): Store {
   const completeRound = db.transaction((r: RoundRecord) => {
     const taskIds = new Map<string, number>();
     for (const t of r.tasks) {
-      const id = insert.task.run({ ...t, roundId: r.roundId, payload: json(t.payload), answer: json(t.answer), meta: json(t.meta) }).lastInsertRowid;
+      const id = insert.task.run({ ...t, roundId: r.roundId, payload: json(t.payload), answer: json(t.answer), meta: json(t.meta), inputHash: t.inputHash ?? null }).lastInsertRowid;
       taskIds.set(t.key, Number(id));
     }
     const responseIds = new Map<string, number>();
