@@ -51,8 +51,12 @@ function memory(): Memory {
 async function startMiners(mode: 'signed' | 'plain', count: number, dir: string): Promise<{ child: ChildProcess; miners: Miner[]; memory: () => Promise<Memory & { nonces: number }> }> {
   const child = fork(fileURLToPath(new URL('./transport-miners.js', import.meta.url)), [mode, String(count), dir], { execArgv: ['--expose-gc'] });
   const next = () => new Promise<ChildMessage>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as ChildMessage));
-    child.once('exit', (code) => reject(new Error(`the miners' process exited (${code})`)));
+    const onExit = (code: number | null) => reject(new Error(`the miners' process exited (${code})`));
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      resolve(m as ChildMessage);
+    });
   });
   const ready = await next();
   if (ready.type !== 'ready') throw new Error('unexpected message from the miners');
@@ -129,37 +133,13 @@ export async function runTransportBench(args: string[]): Promise<void> {
   const results: PhaseResult[] = [];
   const sampleEvery = Math.max(1, Math.floor(rounds / 10));
   try {
-    const signed = await startMiners('signed', count, dir);
-    const client = createMinerClient({ signer, allowPrivate: true, concurrency });
-    results.push(await phase('epistula, signed, reused connections', rounds, signed.miners, (m, body) => client.query(m, BENCH_PATH, body, limits).then((r) => ({ ok: r.status === 'ok', latencyMs: r.latencyMs })), signed.memory, sampleEvery));
-    results.push(await phase('axon, signed, reused connections', baselineRounds, signed.miners, (m, body) => client.query(m, `/${BENCH_SYNAPSE.name}`, body, axonLimits).then((r) => ({ ok: r.status === 'ok', latencyMs: r.latencyMs })), signed.memory, baselineRounds));
-    await client.close();
-    // Baseline: the same signed query, but a new client (so a new connection) for each one.
-    let open = 0;
-    const waiting: (() => void)[] = [];
-    const fresh: QueryOne = async (m, body) => {
-      if (open >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-      else open += 1;
-      const once = createMinerClient({ signer, allowPrivate: true, concurrency: 1 });
-      try {
-        const r = await once.query(m, BENCH_PATH, body, limits);
-        return { ok: r.status === 'ok', latencyMs: r.latencyMs };
-      } finally {
-        await once.close();
-        const wake = waiting.shift();
-        if (wake) wake();
-        else open -= 1;
-      }
-    };
-    results.push(await phase('epistula, signed, new connection per query', baselineRounds, signed.miners, fresh, signed.memory, baselineRounds));
-    await stopMiners(signed.child);
-
-    // Baseline: naive unsigned POSTs to bare servers, reused connections, the same concurrency.
+    // Baseline first, in a fresh process: naive unsigned POSTs to bare servers, reused connections,
+    // the same concurrency. Its memory step from round 1 is undici's and Node's own warm-up.
     const plain = await startMiners('plain', count, dir);
     const agent = new Agent({ keepAliveTimeout: 30_000 });
     let active = 0;
     const queue: (() => void)[] = [];
-    const naive: QueryOne = async (m, body) => {
+    const unsignedPost: QueryOne = async (m, body) => {
       if (active >= concurrency) await new Promise<void>((resolve) => queue.push(resolve));
       else active += 1;
       const t0 = performance.now();
@@ -173,19 +153,44 @@ export async function runTransportBench(args: string[]): Promise<void> {
         else active -= 1;
       }
     };
-    results.push(await phase('baseline: unsigned POST, reused connections', baselineRounds, plain.miners, naive, plain.memory, baselineRounds));
+    results.push(await phase('baseline: unsigned POST, reused connections', baselineRounds, plain.miners, unsignedPost, plain.memory, baselineRounds));
     await agent.close();
     await stopMiners(plain.child);
+    const signed = await startMiners('signed', count, dir);
+    const client = createMinerClient({ signer, allowPrivate: true, concurrency });
+    results.push(await phase('epistula, signed, reused connections', rounds, signed.miners, (m, body) => client.query(m, BENCH_PATH, body, limits).then((r) => ({ ok: r.status === 'ok', latencyMs: r.latencyMs })), signed.memory, sampleEvery));
+    results.push(await phase('axon, signed, reused connections', baselineRounds, signed.miners, (m, body) => client.query(m, `/${BENCH_SYNAPSE.name}`, body, axonLimits).then((r) => ({ ok: r.status === 'ok', latencyMs: r.latencyMs })), signed.memory, baselineRounds));
+    await client.close();
+    // Baseline: the same signed query, but a new client (so a new connection) for each one.
+    let open = 0;
+    const waiting: (() => void)[] = [];
+    const newConnection: QueryOne = async (m, body) => {
+      if (open >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+      else open += 1;
+      const once = createMinerClient({ signer, allowPrivate: true, concurrency: 1 });
+      try {
+        const r = await once.query(m, BENCH_PATH, body, limits);
+        return { ok: r.status === 'ok', latencyMs: r.latencyMs };
+      } finally {
+        await once.close();
+        const wake = waiting.shift();
+        if (wake) wake();
+        else open -= 1;
+      }
+    };
+    results.push(await phase('epistula, signed, new connection per query', baselineRounds, signed.miners, newConnection, signed.memory, baselineRounds));
+    await stopMiners(signed.child);
+
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  const [naive, main, axon, fresh] = results;
   console.log(`transport: one validator, ${count} local miners (child process), one query each per round, concurrency ${concurrency}`);
   printTable(
     ['scheme', 'rounds', 'queries', 'failed', 'queries/s', 'p50 ms', 'p99 ms'],
-    results.map((r) => [r.label, String(r.rounds), String(r.queries), String(r.failed), Math.round(r.queries / r.seconds).toString(), r.p50.toFixed(2), r.p99.toFixed(2)]),
+    [main, axon, fresh, naive].map((r) => [r.label, String(r.rounds), String(r.queries), String(r.failed), Math.round(r.queries / r.seconds).toString(), r.p50.toFixed(2), r.p99.toFixed(2)]),
   );
-  const [main, axon, fresh, naive] = results;
   const rate = (r: PhaseResult) => r.queries / r.seconds;
   console.log(`\nthroughput ratios: signed/unsigned ${(rate(main) / rate(naive)).toFixed(2)}×, reuse/new-connection ${(rate(main) / rate(fresh)).toFixed(2)}×, axon/epistula ${(rate(axon) / rate(main)).toFixed(2)}×`);
 
@@ -196,13 +201,23 @@ export async function runTransportBench(args: string[]): Promise<void> {
   );
   const first = main.memory[0];
   const last = main.memory[main.memory.length - 1];
-  const heapRatio = last.validator.heapUsed / first.validator.heapUsed;
-  const rssRatio = last.validator.rss / first.validator.rss;
-  const heapGrowthMb = (last.validator.heapUsed - first.validator.heapUsed) / 1024 / 1024;
-  console.log(`\nvalidator, round ${last.round} vs round 1: heap ${heapRatio.toFixed(3)}× (${heapGrowthMb >= 0 ? '+' : ''}${heapGrowthMb.toFixed(2)} MB), RSS ${rssRatio.toFixed(3)}×`);
-  console.log(`miners, round ${last.round} vs round 1: heap ${(last.miners.heapUsed / first.miners.heapUsed).toFixed(3)}×, RSS ${(last.miners.rss / first.miners.rss).toFixed(3)}×`);
-  // Noise: the heap after a full GC moves by a few hundred KB between identical rounds (JIT, pools).
-  const flat = heapRatio < 1.1 || heapGrowthMb < 2;
-  console.log(flat ? 'validator heap: flat (within 10% or 2 MB)' : 'validator heap: GREW beyond noise');
+  const delta = (a: number, b: number) => `${b / a >= 1 ? '+' : ''}${((b - a) / 1024 / 1024).toFixed(2)} MB, ${(b / a).toFixed(3)}×`;
+  console.log(`\nvalidator, round ${last.round} vs round 1: heap ${delta(first.validator.heapUsed, last.validator.heapUsed)}; RSS ${delta(first.validator.rss, last.validator.rss)}`);
+  console.log(`miners,    round ${last.round} vs round 1: heap ${delta(first.miners.heapUsed, last.miners.heapUsed)}; RSS ${delta(first.miners.rss, last.miners.rss)}`);
+  // Round 1 is before warm-up: the first rounds add per-connection state and JIT code once (the
+  // unsigned baseline shows the same step), so growth is judged on the second half against the first.
+  const [n1, nLast] = [naive.memory[0], naive.memory[naive.memory.length - 1]];
+  console.log(`the same step in "${naive.label}" (run first, fresh process), round ${nLast.round} vs 1: validator heap ${delta(n1.validator.heapUsed, nLast.validator.heapUsed)}`);
+  const firstHalf = main.memory.filter((m) => m.round > 1 && m.round <= rounds / 2);
+  const secondHalf = main.memory.filter((m) => m.round > rounds / 2);
+  if (firstHalf.length === 0 || secondHalf.length === 0) {
+    console.log('\n(too few rounds to compare the two halves: run with --rounds 20 or more)');
+    return;
+  }
+  const peak = (list: typeof firstHalf) => Math.max(...list.map((m) => m.validator.heapUsed));
+  const growth = peak(secondHalf) - peak(firstHalf);
+  const flat = growth < Math.max(2 * 1024 * 1024, 0.05 * peak(firstHalf));
+  console.log(`validator heap, peak of rounds ${secondHalf[0].round}–${last.round} vs peak of rounds ${firstHalf[0].round}–${firstHalf[firstHalf.length - 1].round}: ${delta(peak(firstHalf), peak(secondHalf))}`);
+  console.log(flat ? 'validator heap: flat after warm-up (within 5% or 2 MB)' : 'validator heap: GREW beyond noise after warm-up');
   if (!flat) process.exitCode = 1;
 }
