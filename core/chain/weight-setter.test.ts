@@ -143,6 +143,27 @@ describe('commit-reveal across a restart', { skip }, () => {
     store.close();
   });
 
+  it('recognises a reveal whose outcome was lost (the weights on chain are the commit\'s) instead of calling it vanished', async () => {
+    const store = openStore(join(dir, 'lost.db'));
+    const chain = await connect();
+    const records = chainRecords(store.db);
+    const setter = createWeightSetter({ client: chain, hotkey: validator, netuid: 1, network: 'custom', records, versionKey: null, log: () => {} });
+    toEpoch(node.subnet(1).epochIndex + 1n);
+    const other = { uids: [1, 3], values: [100, 65535] };
+    assert.equal((await setter.submit(await chain.snapshot(1, validator.address), other, openRound(store))).outcome, 'accepted');
+    toEpoch(node.subnet(1).epochIndex + 1n);
+    // The reveal lands, but this process never learns it (as if the connection dropped before the answer).
+    const [pending] = records.pendingCommits(chain.genesisHash, 1, validator.address);
+    const landed = await chain.revealWeights(validator, { netuid: 1, uids: pending.uids, values: pending.weights, salt: pending.salt, versionKey: pending.versionKey });
+    assert.equal(landed.outcome, 'included');
+    assert.deepEqual(await setter.revealDue(await chain.snapshot(1, validator.address), openRound(store)), []);
+    const last = store.db.prepare('SELECT event, detail FROM weight_commit_events ORDER BY id DESC LIMIT 1').get() as Row;
+    assert.equal(last.event, 'revealed');
+    assert.match(String(last.detail), /weights on chain are this commit's/);
+    await chain.close();
+    store.close();
+  });
+
   it('gives up a commit whose reveal epoch passed while the validator was down, without sending a doomed reveal', async () => {
     const db = join(dir, 'late.db');
     let store = openStore(db);

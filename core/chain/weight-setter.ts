@@ -7,6 +7,7 @@
  * included, becomes a `weight_submissions` row.
  */
 import { proctorError } from '../errors.js';
+import { chainMaxUpscale } from '../consensus/weights.js';
 import type { Hotkey } from '../transport/keys.js';
 import { chainErrorName } from './chain-errors.js';
 import type { ChainRecords, PendingCommit } from './chain-records.js';
@@ -76,7 +77,12 @@ export function createWeightSetter(o: WeightSetterOptions): WeightSetter {
   async function reveal(snapshot: SubnetSnapshot, roundId: number, p: PendingCommit): Promise<WeightAction | null> {
     const onChain = snapshot.commits.find((c) => c.hash === p.commitHash);
     if (!onChain) {
-      o.records.commitEvent(p.id, 'vanished', snapshot.block, 'not in WeightCommits: it never landed, or the chain dropped it');
+      // A reveal whose outcome was lost (a dropped connection) may have landed: the weights row tells.
+      const row = snapshot.uid === null ? null : snapshot.weights[snapshot.uid];
+      const stored = chainMaxUpscale(p.weights);
+      const landed = row !== null && row.uids.length === p.uids.length && row.uids.every((u, k) => u === p.uids[k] && row.values[k] === stored[k]);
+      if (landed) o.records.commitEvent(p.id, 'revealed', null, 'no longer in WeightCommits, and the weights on chain are this commit\'s');
+      else o.records.commitEvent(p.id, 'vanished', snapshot.block, 'not in WeightCommits: it never landed, or the chain dropped it');
       return null;
     }
     if (!p.confirmed) o.records.commitEvent(p.id, 'committed', null, 'found in WeightCommits');
