@@ -31,7 +31,7 @@ function keywordStuffed(task: Task): string {
 
 /** An answer repeated with filler between to eight times its length, at least 400 characters. */
 function padded(answer: string): string {
-  const filler = ['To be clear, this is the answer.', 'In summary, as stated above.', 'This answer has been checked carefully.'];
+  const filler = ['To be clear, this is the answer.', 'In other words, as stated above.', 'This has been checked carefully and is complete.', 'As explained, the answer is the one given here.', 'Furthermore, it is important to note the points made above.'];
   const parts = [answer];
   for (let i = 0; parts.join(' ').length < Math.max(8 * answer.length, 400); i++) parts.push(filler[i % filler.length], answer);
   return parts.join(' ');
@@ -51,12 +51,16 @@ describe('stuffing', () => {
     assert.deepEqual(flagged, []);
   });
 
-  it('takes away nearly all of a padded answer\'s credit, on closed and open tasks alike', async () => {
-    for (const task of [...tasksOf('arithmetic', 2), ...tasksOf('continuation', 2), ...tasksOf('summary', 2)]) {
-      const answer = task.kind === 'arithmetic' ? solveTextTask(task) : await good(task);
-      const findings = await inspect(task, padded(answer));
+  it('takes away nearly all of a padded open-ended answer\'s credit, and part of a padded short one\'s', async () => {
+    for (const task of [...tasksOf('continuation', 3), ...tasksOf('summary', 3)]) {
+      const findings = await inspect(task, padded(await good(task)));
       assert.ok(measures(findings).includes('repeated-trigrams'), `${task.kind}: ${measures(findings)}`);
       assert.ok(product(findings) <= 0.1, `${task.kind}: ${product(findings)}`);
+    }
+    for (const task of [...tasksOf('arithmetic', 2), ...tasksOf('qa', 2)]) {
+      const findings = await inspect(task, padded(solveTextTask(task)));
+      assert.deepEqual(measures(findings), ['repeated-trigrams'], task.kind);
+      assert.ok(product(findings) < 0.9, `${task.kind}: ${product(findings)}`);
     }
   });
 

@@ -35,7 +35,7 @@ export const STUFFING_DEFAULTS: Readonly<StuffingOptions> = Object.freeze({
   minAllowedWords: 150,
   lengthExponent: 2,
   minRepetitionWords: 20,
-  repeatedTrigrams: Object.freeze([0.3, 0.6] as const),
+  repeatedTrigrams: Object.freeze([0.25, 0.45] as const),
   topWordShare: Object.freeze([0.25, 0.6] as const),
   minEchoWords: 12,
   echoOnset: 0.85,
