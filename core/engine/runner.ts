@@ -21,6 +21,8 @@ import { loadDetectors } from '../plugin-loader.js';
 import type { PluginShares } from './plugin-shares.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
+import type { RunMetrics } from '../metrics/metrics.js';
+import type { LogFields } from '../log/logger.js';
 
 export interface RunOptions {
   plugins: LoadedPlugin[];
@@ -39,8 +41,10 @@ export interface RunOptions {
   shares?: PluginShares;
   /** How uncertainty shapes the weights (`confidence.ts`); the defaults when omitted. */
   confidence?: ConfidenceParams;
-  /** Progress and diagnostics (stderr). */
-  log: (line: string) => void;
+  /** Progress and diagnostics (stderr); `fields` are structured (`core/log/logger.ts`), never secret. */
+  log: (line: string, fields?: LogFields) => void;
+  /** Prometheus series to update after each round (`core/metrics/metrics.ts`). */
+  metrics?: RunMetrics;
 }
 
 export interface MinerSummary {
@@ -73,7 +77,8 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
   await cryptoReady();
   const store = openStore(options.db);
   const abandoned = store.abandonOpenRounds();
-  if (abandoned.length > 0) options.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`);
+  if (abandoned.length > 0) options.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`, { level: 'warn', rounds: abandoned });
+  options.metrics?.roundsAbandoned(abandoned.length);
   const runSeed = options.seed ?? randomBytes(16).toString('hex');
   const subnet = await startLocalSubnet({
     plugins: options.plugins,
@@ -169,6 +174,8 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
         chainSnapshot: subnet.snapshot(),
       });
       ledger.record(outcome.tasks.flatMap((t) => (t.inputHash ? [t.inputHash] : [])));
+      options.metrics?.roundCompleted({ number, durationMs: Date.now() - started, ...outcome });
+      options.metrics?.weightSubmission('set_weights', 'accepted');
       rounds.push(number);
       for (const s of outcome.minerScores) {
         const t = scoreTotals.get(s.uid) ?? { total: 0, count: 0 };
@@ -181,6 +188,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       options.log(
         `round ${number} (${r + 1}/${options.rounds}) block ${subnet.chain.block}: ${outcome.responses.length} responses (${statuses}), ` +
           `${outcome.stats.evaluations} evaluations (${rate}/s), ${seconds.toFixed(2)} s${epoch ? `; epoch at block ${epoch.block}` : ''}`,
+        { round: number, block: subnet.chain.block, responses: outcome.responses.length, byStatus: outcome.stats.byStatus, evaluations: outcome.stats.evaluations, findings: outcome.findings.length, seconds },
       );
     }
 
