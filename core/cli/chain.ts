@@ -11,6 +11,7 @@ import { axonAddress } from '../chain/axon.js';
 import { resolveNetwork, type ChainTarget } from '../chain/network.js';
 import { connectSubtensor, type SubnetSnapshot } from '../chain/subtensor.js';
 import { runChainValidator, type ChainRunSummary } from '../engine/chain-runner.js';
+import { confidenceFrom, type ConfidenceFlags } from './confidence-flags.js';
 import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
 import { isPublicAddress } from '../transport/address.js';
 import { cryptoReady } from '../transport/keys.js';
@@ -120,7 +121,7 @@ async function serveAxonCommand(flags: WalletFlags & { netuid: string; network?:
 }
 
 /** The `validator run` flags the chain runner reads (all optional: `run` owns their defaults). */
-export interface ChainRunFlags extends WalletFlags {
+export interface ChainRunFlags extends WalletFlags, ConfidenceFlags {
   network?: string;
   netuid?: string;
   versionKey?: string;
@@ -212,6 +213,7 @@ export async function runChainCommand(flags: ChainRunFlags, command: Command | u
       evaluatorTimeoutMs: option('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000) ?? 30_000,
       emaAlpha,
       shares: flags.pluginShares !== undefined ? parsePluginShares(flags.pluginShares, names) : equalShares(names),
+      confidence: confidenceFrom(flags),
       versionKey: flags.versionKey !== undefined ? BigInt(flags.versionKey) : null,
       allowPrivateMiners: privateMinersAllowed(target),
       signal: controller.signal,

@@ -7,7 +7,8 @@ import { proctorError } from '../errors.js';
 import { loadPlugins } from '../plugin-loader.js';
 import { runLocalValidator, type RunSummary } from '../engine/runner.js';
 import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
-import { DEFAULT_CONFIDENCE, type ConfidenceParams } from '../engine/confidence.js';
+import { DEFAULT_CONFIDENCE } from '../engine/confidence.js';
+import { confidenceFrom } from './confidence-flags.js';
 import type { ExternalMiner } from '../local/local-subnet.js';
 import { parseRedTeamEntry, parseRedTeamList, STRATEGY_NAMES, type RedTeamEntry } from '../local/red-team/registry.js';
 import { isValidAddress } from '../transport/keys.js';
@@ -116,12 +117,6 @@ function printSummary(summary: RunSummary): void {
     `Why a miner earned what it did: validator audit sql "SELECT * FROM v_round_scores WHERE uid = 5" --db ${summary.db}`,
   ];
   process.stdout.write(out.join('\n') + '\n');
-}
-
-function confidenceFrom(flags: RunFlags): ConfidenceParams {
-  const level = Number(flags.ciLevel);
-  if (!(level > 0 && level < 1)) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--ci-level', problem: `must be a number in (0, 1) (got "${flags.ciLevel}")` });
-  return { ...DEFAULT_CONFIDENCE, level, minTasks: integer('--min-tasks', flags.minTasks, 0, 1_000_000), window: integer('--ci-window', flags.ciWindow, 1, 10_000) };
 }
 
 async function runCommand(flags: RunFlags, command?: Command): Promise<void> {

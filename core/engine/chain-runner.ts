@@ -26,6 +26,7 @@ import type { PluginShares } from './plugin-shares.js';
 import { runRound } from './round.js';
 import { createTaskLedger } from './task-guard.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
+import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
 
 export interface ChainRunOptions {
   plugins: LoadedPlugin[];
@@ -44,6 +45,8 @@ export interface ChainRunOptions {
   evaluatorTimeoutMs: number;
   emaAlpha: number;
   shares?: PluginShares;
+  /** How uncertainty shapes the weights (`confidence.ts`); the defaults when omitted. */
+  confidence?: ConfidenceParams;
   /** The weights version key to send; null = the subnet's `WeightsVersionKey`. */
   versionKey: bigint | null;
   /** Whether miners on loopback or private addresses may be queried (a local node). */
@@ -151,6 +154,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
     pool = createEvaluatorPool({ size: o.poolSize, timeoutMs: o.evaluatorTimeoutMs });
     // The input guard's and the probes' history: every input issued before, earlier rounds' seeds.
     const ledger = createTaskLedger(store.db);
+    const confidence = o.confidence ?? DEFAULT_CONFIDENCE;
     const deps = { plugins: o.plugins, querier: miners, evaluate: pool.evaluate, detectors: await loadDetectors(o.plugins), log: o.log, shares: o.shares, detectorMemory: new Map(), sentTo: ledger.sentTo };
 
     const rounds: number[] = [];
@@ -186,7 +190,14 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       snapshot = (await chain.snapshot(o.netuid, o.hotkey.address).catch(() => null)) ?? snapshot;
       const hp = snapshot.hyperparameters;
       const n = snapshot.metagraph.neurons.length;
-      const weights = weightsFromAverages(averages.filter((a) => a.uid < n && snapshot.metagraph.neurons[a.uid].hotkey === a.hotkey), { n, minAllowedWeights: hp.minAllowedWeights, maxWeightLimit: hp.maxWeightsLimit });
+      const history = store.recentMinerScores(confidence.window - 1);
+      for (const m of outcome.minerScores) history.set(m.hotkey, [...(history.get(m.hotkey) ?? []), { score: m.score, tasks: m.tasks }]);
+      const current = averages.filter((a) => a.uid < n && snapshot.metagraph.neurons[a.uid].hotkey === a.hotkey);
+      const weightInputs = confidentScores(current, history, confidence, seed);
+      const weights = weightsFromAverages(
+        weightInputs.map((w) => ({ uid: w.uid, hotkey: w.hotkey, value: w.value, alpha: o.emaAlpha })),
+        { n, minAllowedWeights: hp.minAllowedWeights, maxWeightLimit: hp.maxWeightsLimit },
+      );
       if (snapshot.uid !== null) {
         try {
           const preview = previewOnChain(snapshot, { uid: snapshot.uid, ...weights });
@@ -206,6 +217,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
         finishedAt: new Date().toISOString(),
         ...outcome,
         movingAverages: averages,
+        weightInputs,
         weightSubmission: null,
         consensusPreview: null,
         // What the chain itself paid at the epoch that just ran (not a preview).
