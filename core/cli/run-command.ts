@@ -14,6 +14,8 @@ import { parseRedTeamEntry, parseRedTeamList, STRATEGY_NAMES, type RedTeamEntry 
 import { isValidAddress } from '../transport/keys.js';
 import { defaultChainParams } from '../local/local-chain.js';
 import { addWalletOptions, runChainCommand } from './chain.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, logFunction, type LogFormat } from '../log/logger.js';
+import { createRunMetrics, serveMetrics } from '../metrics/metrics.js';
 
 const EXAMPLES = `
 Examples:
@@ -23,6 +25,7 @@ Examples:
   $ validator run --plugins text --epochs 5 --seed demo --db /tmp/demo.db
   $ validator run --plugins ./my-plugin --miners miners.json --json
   $ validator run --plugins text --red-team copycat,padder,sybil-cluster:3
+  $ validator run --plugins text --metrics-port 9464 --log-format json   # Prometheus at 127.0.0.1:9464/metrics
   $ validator audit sql "SELECT * FROM v_latest_incentive ORDER BY incentive DESC" --db /tmp/demo.db
 
 --miners takes a JSON file [{"hotkey": "<ss58>", "url": "http://127.0.0.1:PORT"}] of miners to add
@@ -58,6 +61,10 @@ interface RunFlags {
   ciLevel: string;
   ciWindow: string;
   json?: boolean;
+  metricsPort?: string;
+  metricsHost: string;
+  logFormat: string;
+  logLevel: string;
 }
 
 function integer(option: string, value: string, min: number, max: number): number {
@@ -128,12 +135,20 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
   const specs = flags.plugins.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (specs.length === 0) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--plugins', problem: 'names no plugin' });
   const plugins = await loadPlugins(specs);
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (!LOG_FORMATS.includes(flags.logFormat as LogFormat)) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--log-format', problem: `must be ${LOG_FORMATS.join(' or ')} (got "${flags.logFormat}")` });
+  const level = LOG_LEVELS.find((l) => l === flags.logLevel);
+  if (level === undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--log-level', problem: `must be one of ${LOG_LEVELS.join(', ')} (got "${flags.logLevel}")` });
+  const log = logFunction(createLogger({ format: flags.logFormat as LogFormat, level }));
+  const metricsPort = flags.metricsPort !== undefined ? integer('--metrics-port', flags.metricsPort, 0, 65535) : null;
   // A real chain (core/cli/chain.ts) when --network or --netuid is given; the embedded subnet otherwise.
   if ((flags.network !== undefined || flags.netuid !== undefined) && flags.redTeam !== undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--red-team', problem: 'adds miners to the embedded local subnet; it cannot be used with --network or --netuid' });
+  if ((flags.network !== undefined || flags.netuid !== undefined) && metricsPort !== null) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--metrics-port', problem: 'is recorded on the embedded local subnet only for now; the chain round loop does not report its rounds yet' });
   if (flags.network !== undefined || flags.netuid !== undefined) return runChainCommand(flags, command, plugins, log);
   const minersFromFile = flags.miners ? readMinersFile(flags.miners) : { external: [], redTeam: [] };
   log(`validator run: plugins ${plugins.map((p) => `${p.definition.name}@${p.definition.version}`).join(', ')}; ${rounds} round(s); database ${flags.db}`);
+  const metrics = metricsPort !== null ? createRunMetrics() : undefined;
+  const server = metrics ? await serveMetrics(metrics, { port: metricsPort!, host: flags.metricsHost }) : null;
+  if (server) log(`metrics at ${server.url}`, { url: server.url });
   const summary = await runLocalValidator({
     plugins,
     db: flags.db,
@@ -149,7 +164,8 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
     confidence: confidenceFrom(flags),
     shares: flags.pluginShares !== undefined ? parsePluginShares(flags.pluginShares, plugins.map((p) => p.definition.name)) : equalShares(plugins.map((p) => p.definition.name)),
     log,
-  });
+    metrics,
+  }).finally(() => server?.close());
   if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else printSummary(summary);
 }
@@ -178,6 +194,10 @@ export function registerRun(program: Command): void {
     .option('--ci-window <rounds>', 'recent rounds the interval and the task count look at', String(DEFAULT_CONFIDENCE.window))
     .option('--plugin-shares <list>', 'each plugin\'s share of a miner\'s round score, name=value,… (normalised; default equal)')
     .option('--json', 'print a JSON summary on stdout instead of the table')
+    .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics while running (0: a free port, logged)')
+    .option('--metrics-host <addr>', 'the address --metrics-port listens on', '127.0.0.1')
+    .option('--log-format <f>', 'diagnostics on stderr as json (one object per line) or pretty', 'pretty')
+    .option('--log-level <l>', `least level logged: ${LOG_LEVELS.join(', ')}`, 'info')
     .addHelpText('after', EXAMPLES);
   addWalletOptions(run).action(runCommand);
 }
