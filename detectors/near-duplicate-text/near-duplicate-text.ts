@@ -130,7 +130,12 @@ export function createNearDuplicateText(overrides: Partial<NearDuplicateTextOpti
       }
       if (candidates.length < 2) return [];
       const embedder = options.embedder === null ? null : await embedderFor(options.embedder, ctx.log);
-      if (embedder !== null) (await embedder.embed(candidates.map((c) => c.raw))).forEach((v, i) => (candidates[i].vector = v));
+      try {
+        if (embedder !== null) (await embedder.embed(candidates.map((c) => c.raw))).forEach((v, i) => (candidates[i].vector = v));
+      } catch (err) {
+        // Exact and normalised copies are still found; only rewordings need the vectors.
+        ctx.log(`near-duplicate-text: embedding failed on ${task.id} (${(err as Error).message}); comparing text only`);
+      }
 
       const findings: Finding[] = [];
       for (let k = 1; k < candidates.length; k++) {
