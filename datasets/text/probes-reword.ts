@@ -265,9 +265,10 @@ export const QA_SHAPE: Readonly<Record<string, string>> = {
   oldest: 'company', youngest: 'company', largest: 'company', smallest: 'company',
 };
 
-/** A number for the fact: a founding year moved earlier (a later second office stays later), a workforce anywhere. */
-function freshNumber(random: Random, old: number, attribute: string): number {
-  return attribute === 'founded' ? random.int(Math.max(1850, old - 60), old - 2) : random.int(12, 9800);
+/** A number for the fact: a founding year moved earlier (a later second office stays later), a workforce anywhere; null when none fits. */
+function freshNumber(random: Random, old: number, attribute: string): number | null {
+  if (attribute !== 'founded') return random.int(12, 9800);
+  return old - 2 >= 1850 ? random.int(Math.max(1850, old - 60), old - 2) : null;
 }
 
 /** The branch-gap question: the second office opened in another year, so the gap changes. */
@@ -295,7 +296,7 @@ function rewordDocument(task: Task, random: Random): Reworded | null {
     if (task.kind === 'qa' && task.meta.question === 'branch-gap') next = branchGap(task, random, document);
     else if (type === 'number' && task.kind === 'lookup') {
       const value = freshNumber(random, task.answer as number, what);
-      next = mentions(document, value, 'number') > 0 ? null : { document: replaceToken(document, String(task.answer), String(value)), answer: value, change: { from: String(task.answer), to: String(value) } };
+      next = value === null || mentions(document, value, 'number') > 0 ? null : { document: replaceToken(document, String(task.answer), String(value)), answer: value, change: { from: String(task.answer), to: String(value) } };
     } else if (type === 'string' && what !== undefined) {
       const value = freshLike(random, String(task.answer), what);
       const taken = mentions(document, value, 'string') > 0 || value.split(' ').some((w) => w.length > 2 && mentions(document, w, 'string') > 0 && !String(task.answer).split(' ').includes(w));

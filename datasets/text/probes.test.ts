@@ -5,7 +5,11 @@ import type { Json, Task } from '../../core/plugin-api.js';
 import groundTruth from '../../evaluators/ground-truth/ground-truth.js';
 import { textMiner } from '../../plugins/text/solver.js';
 import { generateTextTasks } from './generate.js';
+import fc from 'fast-check';
+import { seededRandom } from '../seeded-random.js';
+import { canaryTask } from './probes-canary.js';
 import { locatePassage, joinPassage } from './probes-continuation.js';
+import { rewordTask } from './probes-reword.js';
 import { generateTextRound, PROBE_RATES, probePlan } from './probes.js';
 
 const seedOf = (r: number): string => createHash('sha256').update(`probes-test:${r}`).digest('hex');
@@ -112,6 +116,26 @@ describe('the text round with probes', () => {
       assert.equal(scoresAs(probe, probe.answer, right.answer), true, `${probe.id}: the reference solver solves the probe`);
     }
     assert.ok(draws > 300);
+  });
+
+  it('rewords any ordinary task, even at the edges of its family\'s ranges, or says it cannot; draws canaries from any stream', () => {
+    const hexSeed = fc.uint8Array({ minLength: 8, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'));
+    fc.assert(
+      fc.property(hexSeed, (seed) => {
+        const random = seededRandom(seed, 'text-probe-content');
+        for (const task of generateTextTasks({ seed, count: 14, round: 3 })) {
+          const edges: Task[] = [task];
+          // A founding year at the bottom of its range has no earlier year to move to.
+          if (task.meta.attribute === 'founded') edges.push({ ...task, answer: 1850, payload: { document: String((task.payload as { document: string }).document).replace(String(task.answer), '1850') } });
+          for (const t of edges) {
+            const probe = rewordTask(t, random);
+            if (probe !== null) assert.notDeepEqual(probe.draft.answer, t.answer);
+          }
+        }
+        for (let i = 0; i < 3; i++) canaryTask(random, i);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('replays copy an earlier open-ended task exactly, marked for the engine', () => {

@@ -33,7 +33,7 @@ export const CACHE_PROBE_DEFAULTS = Object.freeze({
   roundPenalty: 0,
   weakHits: 2,
   /** Share of its own words an open-ended answer shares with an earlier answer to count as a reworded copy of it. */
-  paraphraseOverlap: 0.6,
+  paraphraseOverlap: 0.5,
   /** Own words an open-ended answer needs before its coincidence with another answer means anything. */
   minOwnWords: 3,
 });
