@@ -26,8 +26,12 @@ describe('validator run --plugins text,image', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('asks every miner every task of both plugins and gets an answer in the schema', () => {
-    const rows = auditQuery(db, "SELECT t.plugin, r.status, COUNT(*) FROM responses r JOIN tasks t ON t.id = r.task_id GROUP BY t.plugin, r.status ORDER BY t.plugin").rows;
-    assert.deepEqual(rows, [['image', 'ok', 2 * 4 * 6], ['text', 'ok', 2 * 4 * 8]]);
+    const rows = auditQuery(db, "SELECT t.plugin, r.status, COUNT(*) FROM responses r JOIN tasks t ON t.id = r.task_id GROUP BY t.plugin, r.status ORDER BY t.plugin").rows as [string, string, number][];
+    assert.deepEqual(rows.map((r) => r.slice(0, 2)), [['image', 'ok'], ['text', 'ok']]);
+    assert.equal(rows[0][2], 2 * 4 * 6);
+    // A text replay probe goes only to hotkeys never sent its original, which in a two-round run of the same miners may be none.
+    const [[sent]] = auditQuery(db, "SELECT COUNT(*) FROM tasks WHERE plugin = 'text'").rows as number[][];
+    assert.ok(rows[1][2] <= sent * 4 && rows[1][2] >= (sent - 2) * 4, `text responses ${rows[1][2]} for ${sent} tasks`);
   });
 
   it('scores image answers with the validity gate and the evaluator of their kind, without evaluation errors', () => {
