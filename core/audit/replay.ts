@@ -21,7 +21,7 @@ import type { Json, Task } from '../plugin-api.js';
 import { appliesTo, loadDetectors, loadPlugins, type LoadedPlugin } from '../plugin-loader.js';
 import { proctorError } from '../errors.js';
 import { createEvaluatorPool } from '../pool/pool.js';
-import type { EvaluationJob } from '../pool/evaluation.js';
+import type { EvaluationJob, EvaluationRunner } from '../pool/evaluation.js';
 import { optionsHash, roundTasks } from '../engine/round.js';
 import { auditTaskHistory } from '../engine/task-guard.js';
 import { runDetectors, type DetectableResponse } from '../engine/detect.js';
@@ -39,6 +39,8 @@ export interface ReplayOptions {
   tolerance?: number;
   poolSize?: number;
   evaluatorTimeoutMs?: number;
+  /** Scores with this runner (kept open) instead of a pool of its own: replaying many rounds loads each model once. */
+  evaluator?: EvaluationRunner;
   log?: (line: string) => void;
 }
 
@@ -163,12 +165,12 @@ export async function replayRound(options: ReplayOptions): Promise<ReplayReport>
       }
     }
     log(`replay round ${info.number}: ${storedRows.length} tasks, ${responses.length} responses, ${jobs.length} evaluations`);
-    const pool = createEvaluatorPool({ size: options.poolSize, timeoutMs: options.evaluatorTimeoutMs ?? 30_000 });
+    const pool = options.evaluator ?? createEvaluatorPool({ size: options.poolSize, timeoutMs: options.evaluatorTimeoutMs ?? 30_000 });
     let results;
     try {
       results = jobs.length > 0 ? await pool.evaluate(jobs) : [];
     } finally {
-      await pool.close();
+      if (pool !== options.evaluator) await pool.close();
     }
     const evaluated = compareEvaluations(cmp, db, info, owners, results, optionsHash);
 
