@@ -10,9 +10,10 @@
  * the new prompt or payload, and it is none of the slips an honest solver makes on the new task
  * (a neighbouring number, day or hour; a letter one place off; the count before the last step).
  * So an honest miner, right or wrong, does not give the old answer except by a rare guess; which
- * answers make that guess likely is `strength` (`weak`: numbers, weekdays, clock times).
+ * answers make that guess likely is `strength` (`weak`: numbers and clock times).
  *
- * Count-letter questions (answers 0–5) are not reworded: a guess hits the old count too often.
+ * Count-letter and weekday questions are not reworded: their answers are so few (0–5, seven days)
+ * that a guess hits the old one too often to be evidence.
  */
 import type { Json, Task } from '../../core/plugin-api.js';
 import type { Random } from '../seeded-random.js';
@@ -68,7 +69,7 @@ function oldAnswerIsStale(draft: TextTaskDraft, oldAnswer: Json): boolean {
 }
 
 function strengthOf(type: AnswerType): 'strong' | 'weak' {
-  return type === 'number' || type === 'weekday' || type === 'time' ? 'weak' : 'strong';
+  return type === 'number' || type === 'time' ? 'weak' : 'strong';
 }
 
 type Payload = { [key: string]: Json };
@@ -111,7 +112,6 @@ function rewordArithmetic(task: Task, random: Random): Reworded | null {
 // ---- dates: another day count, date, end date or duration; the calendar arithmetic is the generator's
 
 const DAY_MS = 86_400_000;
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 const dayOf = (iso: string): number => Date.parse(`${iso}T00:00:00Z`) / DAY_MS;
 function isoDate(day: number): string {
@@ -132,13 +132,6 @@ function datesCandidate(task: Task, random: Random): { prompt: string | null; fi
       const direction = days > 0 ? 'after' : 'before';
       const prompt = replaceOnce(task.prompt, ` ${Math.abs(days)} days ${direction} `, ` ${Math.abs(next)} days ${direction} `);
       return { prompt, fields: { days: next }, answer: isoDate(dayOf(p.date as string) + next), change: { from: String(Math.abs(days)), to: String(Math.abs(next)) } };
-    }
-    case 'weekday': {
-      // Two to five days away: the weekday moves by more than the honest slip of one day.
-      const day = dayOf(p.date as string) + sign() * random.int(2, 5);
-      if (!inRange(day)) return null;
-      const date = isoDate(day);
-      return { prompt: replaceOnce(task.prompt, ` ${p.date} `, ` ${date} `), fields: { date }, answer: WEEKDAYS[new Date(day * DAY_MS).getUTCDay()], change: { from: p.date as string, to: date } };
     }
     case 'days-between': {
       const days = dayOf(p.to as string) - dayOf(p.from as string);
@@ -362,6 +355,7 @@ const REWORD: Record<string, (task: Task, random: Random) => Reworded | null> = 
  * ```
  */
 export function rewordTask(task: Task, random: Random): Reworded | null {
-  if (task.kind === 'strings' && payloadOf(task).operation === 'count-letter') return null;
+  const operation = payloadOf(task).operation;
+  if ((task.kind === 'strings' && operation === 'count-letter') || (task.kind === 'dates' && operation === 'weekday')) return null;
   return REWORD[task.kind]?.(task, random) ?? null;
 }

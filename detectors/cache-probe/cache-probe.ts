@@ -15,7 +15,7 @@
  * answers that only repeat the task's words, prove nothing and are never matched.
  *
  * A hit zeroes the probe (`probePenalty`). A strong hit (an old answer the new task cannot give;
- * open-ended text), or `weakHits` weak ones (numbers, weekdays, clock times: a guess can hit them)
+ * open-ended text), or `weakHits` weak ones (numbers, clock times: a guess can hit them)
  * within `memoryRounds`, also multiplies every other task of the miner that round by
  * `roundPenalty`. The detector remembers each hotkey's answers to ordinary tasks for
  * `memoryRounds` rounds, in this process only: after a restart, open-ended probes of tasks from
