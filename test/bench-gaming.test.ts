@@ -35,6 +35,9 @@ describe('validator bench gaming', () => {
     }
     assert.deepEqual(Object.keys(out.details.strategies), ['copycat', 'constant', 'sybil-cluster']);
     assert.equal(out.details.strategies['sybil-cluster'].uids.length, 2);
+    // What the operator earns over all its uids: twice the per-uid ratio for a cluster of two.
+    const { totalRatio } = out.details.strategies['sybil-cluster'] as unknown as { totalRatio: { proctor: number } };
+    assert.ok(Math.abs(totalRatio.proctor - 2 * out.proctor['sybil-cluster']) < 1e-5);
     assert.equal(out.details.honest.miners.length, 3);
     assert.deepEqual([out.details.rounds, out.details.epochs], [2, 1]);
     // The copycat relays the best honest miner: without any defence it would earn about what that miner earns.

@@ -48,9 +48,10 @@ function integer(option: string, value: string, min: number, max: number): numbe
 }
 
 function printTable(result: GamingBenchResult): void {
-  const header = ['strategy', 'uids', 'Proctor ×honest', 'findings', 'naive ×honest', 'stopped by'];
+  const header = ['strategy', 'uids', 'Proctor ×honest', 'findings', 'naive ×honest', 'all uids P / naive', 'stopped by'];
   const rows = Object.entries(result.details.strategies).map(([name, s]) => [
-    name, s.uids.join(','), result.proctor[name].toFixed(3), String(s.findings), result.naive[name].toFixed(3), s.defence,
+    name, s.uids.join(','), result.proctor[name].toFixed(3), String(s.findings), result.naive[name].toFixed(3),
+    s.uids.length > 1 ? `${s.totalRatio.proctor.toFixed(2)} / ${s.totalRatio.naive.toFixed(2)}` : '', s.defence,
   ]);
   const widths = header.map((h, i) => (i === header.length - 1 ? 0 : Math.max(h.length, ...rows.map((r) => r[i].length))));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();

@@ -50,6 +50,11 @@ export interface StrategyOutcome {
   uids: number[];
   /** Mean last-epoch incentive of its uids, under each scorer. */
   incentive: { proctor: number; naive: number };
+  /**
+   * What the operator earns: the summed incentive of all its uids ÷ the honest mean. Equal to the
+   * ratio for one uid; for a sybil cluster of k, k × the ratio — "paid as one miner" means ≈ 1 here.
+   */
+  totalRatio: { proctor: number; naive: number };
   /** Mean round score of its uids, under each scorer. */
   meanScore: { proctor: number; naive: number };
   /** Findings naming any of its uids, in all and by detector. */
@@ -204,6 +209,7 @@ export async function runGamingBench(options: GamingBenchOptions): Promise<Gamin
       result.details.strategies[name] = {
         summary: strategy.summary, defence: strategy.defence, uids,
         incentive: { proctor: round6(incentive.proctor), naive: round6(incentive.naive) },
+        totalRatio: { proctor: round6(uids.length * ratio(incentive.proctor, honestMean.proctor)), naive: round6(uids.length * ratio(incentive.naive, honestMean.naive)) },
         meanScore: { proctor: round6(mean(own.map((m) => m.meanScore))), naive: round6(mean(uids.map(naiveMean))) },
         findings: against.length, findingsByDetector: byDetector,
       };
