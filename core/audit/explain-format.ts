@@ -51,7 +51,7 @@ export function formatExplain(e: MinerEvidence): string {
       ? `5. Weight input: interval [${num(w.ciLow)}, ${num(w.ciHigh)}] over ${w.rounds} round(s), ${w.tasks} task(s), evidence ${num(w.evidence)}; tier ${w.tier} (tier average ${num(w.tierAverage)}) → value ${num(w.value)}`
       : '5. Weight input: none stored for this round (a run without uncertainty-aware weights, or a real chain)',
   );
-  out.push(e.weight ? `6. Weight submitted: ${e.weight.u16} of 65535-scaled row (${(e.weight.share * 100).toFixed(2)} % of the row), ${e.weight.mode}, ${e.weight.outcome}` : '6. Weight submitted: none for this uid in this round');
+  out.push(e.weight ? `6. Weight submitted: u16 ${e.weight.u16} in a row scaled so its largest weight is 65535, ${(e.weight.share * 100).toFixed(2)} % of the row's sum; ${e.weight.mode}, ${e.weight.outcome}` : '6. Weight submitted: none for this uid in this round');
   const ep = e.incentive.epoch;
   out.push(`7. Incentive: predicted ${num(e.incentive.predicted)} by the consensus preview; ${ep ? `paid ${num(ep.incentive)} (${ep.emission} rao) by the epoch at block ${ep.block} (round ${ep.round})` : 'no epoch has run since this round'}`);
   out.push('', 'History (round, score, moving average): ' + e.history.map((h) => `${h.round}: ${num(h.score, 3)}/${num(h.movingAverage, 3)}`).join(', '));

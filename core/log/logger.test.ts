@@ -43,12 +43,12 @@ describe('validator logs', () => {
     assert.equal(entry.round, 5);
   });
 
-  it('pretty-prints a time, a level and the message, fields after it', () => {
+  it('pretty-prints a time, a level and the message (fields only when there is no message)', () => {
     const { log, lines } = capture('pretty');
-    log('marked round(s) 4 abandoned', { level: 'warn', rounds: [4], db: '/tmp/x.db' });
-    log('plain');
-    assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} WARN  marked round\(s\) 4 abandoned {2}rounds=\[4\] db=\/tmp\/x\.db$/);
-    assert.match(lines[1], /^\d\d:\d\d:\d\d\.\d{3} INFO  plain$/);
+    log('marked round(s) 4 abandoned', { level: 'warn', rounds: [4] });
+    log('', { round: 2, db: '/tmp/x.db', byStatus: { ok: 3 } });
+    assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} WARN  marked round\(s\) 4 abandoned$/);
+    assert.match(lines[1], /^\d\d:\d\d:\d\d\.\d{3} INFO  round=2 db=\/tmp\/x\.db byStatus=\{"ok":3\}$/);
     assert.equal(prettyLine('not json'), 'not json\n');
   });
 });

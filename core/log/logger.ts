@@ -33,7 +33,11 @@ export type LogFn = (message: string, fields?: LogFields) => void;
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
-/** One pino JSON line as `HH:MM:SS.mmm LEVEL message key=value …`. */
+/**
+ * One pino JSON line as `HH:MM:SS.mmm LEVEL message`. The engine's messages already say in words
+ * what their fields hold (the fields are for machines, `--log-format json`), so fields are printed
+ * only for a line without a message.
+ */
 export function prettyLine(json: string): string {
   let entry: { [key: string]: Json };
   try {
@@ -44,7 +48,8 @@ export function prettyLine(json: string): string {
   const { time, level, msg, pid: _pid, hostname: _hostname, ...fields } = entry;
   const clock = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
   const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`);
-  return `${clock} ${(LEVEL_NAMES[Number(level)] ?? String(level)).padEnd(5)} ${String(msg ?? '')}${extra.length ? `  ${extra.join(' ')}` : ''}\n`;
+  const text = typeof msg === 'string' && msg.length > 0 ? msg : extra.join(' ');
+  return `${clock} ${(LEVEL_NAMES[Number(level)] ?? String(level)).padEnd(5)} ${text}\n`;
 }
 
 /**

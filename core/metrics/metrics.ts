@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of a running validator (prom-client), served on `--metrics-port` at
- * `/metrics`. Every series is listed in `METRIC_NAMES` and documented in `docs/validator.md`; a
+ * `/metrics`. Every series is listed in `METRIC_NAMES` and documented in `docs/audit.md`; a
  * test scrapes them over real HTTP. The registry is the run's own (not prom-client's global
  * one), so two validators in one process never mix their counts.
  */

@@ -16,7 +16,7 @@ export interface Chart {
 
 type Rows = Record<string, string | number | null>[];
 
-const base = { width: 430, height: 240, config: { font: 'sans-serif', legend: { columns: 2, symbolLimit: 64 }, range: { category: { scheme: 'tableau20' } } } } as const;
+const base = { width: 420, height: 240, config: { font: 'sans-serif', legend: { columns: 1, symbolLimit: 64 }, range: { category: { scheme: 'tableau20' } } } } as const;
 
 /**
  * Renders one Vega-Lite spec to an SVG string.
@@ -101,6 +101,7 @@ export function scoreVsIncentiveSpec(rows: Rows): TopLevelSpec {
   };
   return {
     ...base,
+    width: 380,
     data: { values: rows },
     layer: [
       { mark: { type: 'point', filled: true, size: 60 }, encoding: { ...encoding, color: { field: 'kind', type: 'nominal', title: 'miner' } } },
