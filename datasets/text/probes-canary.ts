@@ -17,7 +17,8 @@ import { continuationTask } from './continuation.js';
 import { mentions, payloadText, type AnswerType, type TextTaskDraft } from './family.js';
 import { lookupTask } from './lookup.js';
 import { lastPassageSentence } from './probes-continuation.js';
-import { freshLike, onePlaceApart, QA_SHAPE } from './probes-reword.js';
+import { onePlaceApart } from './probes-change.js';
+import { freshLike, QA_SHAPE } from './probes-document.js';
 import { qaTask } from './qa.js';
 
 /** Words an echo must repeat for the trap to count: short sentences could be met by chance. */

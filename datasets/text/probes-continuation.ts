@@ -11,7 +11,7 @@ import type { Task } from '../../core/plugin-api.js';
 import type { Random } from '../seeded-random.js';
 import { corpusDocuments, documentSentences, type CorpusSentence } from './corpora.js';
 import { conceals, type TextTaskDraft } from './family.js';
-import type { Reworded } from './probes-reword.js';
+import type { Reworded } from './probes-change.js';
 
 // The continuation family's limits.
 const MIN_PASSAGE_WORDS = 40;
