@@ -22,7 +22,7 @@ export function benchMinerSecret(index: number): string {
 
 export type ChildMessage =
   | { type: 'ready'; miners: { hotkey: string; url: string }[] }
-  | { type: 'memory'; rss: number; heapUsed: number; nonces: number };
+  | { type: 'memory'; rss: number; heapUsed: number; nonces: number; cpuMs: number; gcCpuMs: number };
 
 const answer = () => ({ answer: '42' });
 
@@ -66,9 +66,13 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (message: { type: string }) => {
     if (message.type === 'memory') {
+      // CPU time before the GC, and the GC's own cost, so the parent can leave the sampling out.
+      const cpu = process.cpuUsage();
       gc?.();
+      const gcCpu = process.cpuUsage(cpu);
       const { rss, heapUsed } = process.memoryUsage();
-      process.send?.({ type: 'memory', rss, heapUsed, nonces: nonces?.size() ?? 0 } satisfies ChildMessage);
+      const ms = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+      process.send?.({ type: 'memory', rss, heapUsed, nonces: nonces?.size() ?? 0, cpuMs: ms(cpu), gcCpuMs: ms(gcCpu) } satisfies ChildMessage);
     }
     if (message.type === 'stop') {
       void Promise.all(closers.map((close) => close())).then(() => {

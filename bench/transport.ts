@@ -22,6 +22,7 @@ import { printTable } from './timing.js';
 
 type Miner = { hotkey: string; url: string };
 type Memory = { rss: number; heapUsed: number };
+type MinerSample = Memory & { nonces: number; cpuMs: number; gcCpuMs: number };
 type QueryOne = (miner: Miner, body: { task_id: string; prompt: string }) => Promise<{ ok: boolean; latencyMs: number }>;
 
 let gcFunction: (() => void) | undefined;
@@ -48,7 +49,7 @@ function memory(): Memory {
   return { rss, heapUsed };
 }
 
-async function startMiners(mode: 'signed' | 'plain', count: number, dir: string): Promise<{ child: ChildProcess; miners: Miner[]; memory: () => Promise<Memory & { nonces: number }> }> {
+async function startMiners(mode: 'signed' | 'plain', count: number, dir: string): Promise<{ child: ChildProcess; miners: Miner[]; memory: () => Promise<MinerSample> }> {
   const child = fork(fileURLToPath(new URL('./transport-miners.js', import.meta.url)), [mode, String(count), dir], { execArgv: ['--expose-gc'] });
   const next = () => new Promise<ChildMessage>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`the miners' process exited (${code})`));
@@ -90,17 +91,27 @@ interface PhaseResult {
   seconds: number;
   p50: number;
   p99: number;
-  memory: { round: number; validator: Memory; miners: Memory & { nonces: number } }[];
+  memory: { round: number; validator: Memory; miners: MinerSample }[];
+  /** CPU time per query, ms, leaving out the memory sampling: the cost of each side, whatever the machine's load. */
+  validatorCpuMs: number;
+  minersCpuMs: number;
 }
 
 /** `rounds` rounds of one query to every miner at once; latencies in a buffer sized up front so the bench itself does not grow. */
-async function phase(label: string, rounds: number, miners: Miner[], queryOne: QueryOne, minerMemory: () => Promise<Memory & { nonces: number }>, sampleEvery: number): Promise<PhaseResult> {
+async function phase(label: string, rounds: number, miners: Miner[], queryOne: QueryOne, minerMemory: () => Promise<MinerSample>, sampleEvery: number): Promise<PhaseResult> {
   const latencies = new Float64Array(rounds * miners.length);
   const snapshots: PhaseResult['memory'] = [];
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
   let failed = 0;
   let filled = 0;
+  let samplingCpuMs = 0;
+  let minersSamplingCpuMs = 0;
+  const minersStart = await minerMemory();
+  minersSamplingCpuMs += minersStart.gcCpuMs;
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   let measuredFrom = started;
+  let minersEnd = minersStart;
   for (let round = 1; round <= rounds; round++) {
     const results = await Promise.all(miners.map((miner, i) => queryOne(miner, { task_id: `${round}-text-${i}`, prompt: 'What is 17 + 25? Answer with the number only.' })));
     for (const r of results) {
@@ -109,13 +120,23 @@ async function phase(label: string, rounds: number, miners: Miner[], queryOne: Q
     }
     if (round === 1 || round === rounds || round % sampleEvery === 0) {
       const pause = performance.now();
-      snapshots.push({ round, validator: memory(), miners: await minerMemory() });
+      const cpu = process.cpuUsage();
+      const sample = { round, validator: memory(), miners: await minerMemory() };
+      snapshots.push(sample);
+      samplingCpuMs += cpuMs(process.cpuUsage(cpu));
       measuredFrom += performance.now() - pause; // GC pauses are not query time
+      minersEnd = sample.miners;
+      if (round !== rounds) minersSamplingCpuMs += sample.miners.gcCpuMs;
     }
   }
+  const validatorCpu = cpuMs(process.cpuUsage(cpuStart)) - samplingCpuMs;
+  const minersCpu = minersEnd.cpuMs - minersStart.cpuMs - minersSamplingCpuMs;
   const seconds = (performance.now() - measuredFrom) / 1000;
   const sorted = latencies.slice(0, filled).sort();
-  return { label, rounds, queries: filled, failed, seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), memory: snapshots };
+  return {
+    label, rounds, queries: filled, failed, seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), memory: snapshots,
+    validatorCpuMs: validatorCpu / filled, minersCpuMs: minersCpu / filled,
+  };
 }
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -188,11 +209,15 @@ export async function runTransportBench(args: string[]): Promise<void> {
   const [naive, main, axon, fresh] = results;
   console.log(`transport: one validator, ${count} local miners (child process), one query each per round, concurrency ${concurrency}`);
   printTable(
-    ['scheme', 'rounds', 'queries', 'failed', 'queries/s', 'p50 ms', 'p99 ms'],
-    [main, axon, fresh, naive].map((r) => [r.label, String(r.rounds), String(r.queries), String(r.failed), Math.round(r.queries / r.seconds).toString(), r.p50.toFixed(2), r.p99.toFixed(2)]),
+    ['scheme', 'rounds', 'queries', 'failed', 'queries/s', 'p50 ms', 'p99 ms', 'validator CPU ms/query', 'miners CPU ms/query'],
+    [main, axon, fresh, naive].map((r) => [
+      r.label, String(r.rounds), String(r.queries), String(r.failed), Math.round(r.queries / r.seconds).toString(), r.p50.toFixed(2), r.p99.toFixed(2),
+      r.validatorCpuMs.toFixed(3), r.minersCpuMs.toFixed(3),
+    ]),
   );
   const rate = (r: PhaseResult) => r.queries / r.seconds;
   console.log(`\nthroughput ratios: signed/unsigned ${(rate(main) / rate(naive)).toFixed(2)}×, reuse/new-connection ${(rate(main) / rate(fresh)).toFixed(2)}×, axon/epistula ${(rate(axon) / rate(main)).toFixed(2)}×`);
+  console.log(`validator CPU per query: signed/unsigned ${(main.validatorCpuMs / naive.validatorCpuMs).toFixed(2)}×, new-connection/reuse ${(fresh.validatorCpuMs / main.validatorCpuMs).toFixed(2)}×, axon/epistula ${(axon.validatorCpuMs / main.validatorCpuMs).toFixed(2)}×`);
 
   console.log(`\nmemory after a full GC, epistula phase (validator; miners' process; nonces held by the miners' store):`);
   printTable(
