@@ -107,6 +107,19 @@ describe('cache-probe', () => {
     assert.equal(second.find((f) => f.taskId === weak[1].id)!.evidence.weakHits, 2);
   });
 
+  it('keeps a caught hotkey on probation for probationRounds rounds, and not a new hotkey on its uid', async () => {
+    const probe = closed.find((t) => probeOf(t)!.strength === 'strong')!;
+    const other: Task = rounds[0][0];
+    const memory = new Map<string, Json>();
+    await detector.inspectRound!({ round: 50, log: () => {}, memory }, [{ task: probe, responses: [view(2, String(probeOf(probe)!.oldAnswer))] }]);
+    const later = (round: number, hotkey: string) => detector.inspectRound!({ round, log: () => {}, memory }, [{ task: other, responses: [view(2, 'x', hotkey), view(3, 'x')] }]);
+    const next = await later(51, 'hk2');
+    assert.deepEqual(next.map((f) => [f.uids, f.penalty, f.evidence.reason, (f.evidence.caught as { round: number }).round]), [[[2], CACHE_PROBE_DEFAULTS.roundPenalty, 'probation', 50]]);
+    assert.equal((await later(50 + CACHE_PROBE_DEFAULTS.probationRounds, 'hk2')).length, 1);
+    assert.deepEqual(await later(51, 'a-new-hotkey'), []);
+    assert.deepEqual(await later(51 + CACHE_PROBE_DEFAULTS.probationRounds, 'hk2'), []);
+  });
+
   it('never flags honest reference miners of any skill over a run of probes', async () => {
     const { findings } = await simulate(new Map([[1, honest(1, 7)], [2, honest(0.7, 11)], [3, honest(0.4, 13)], [4, honest(0.1, 17)]]), () => true);
     assert.deepEqual(findings, []);

@@ -16,10 +16,12 @@
  *
  * A hit zeroes the probe (`probePenalty`). A strong hit (an old answer the new task cannot give;
  * open-ended text), or `weakHits` weak ones (numbers, clock times: a guess can hit them)
- * within `memoryRounds`, also multiplies every other task of the miner that round by
- * `roundPenalty`. The detector remembers each hotkey's answers to ordinary tasks for
- * `memoryRounds` rounds, in this process only: after a restart, open-ended probes of tasks from
- * before it are not checked against earlier answers (closed ones still are, from `meta.probe`).
+ * within `memoryRounds`, also multiplies every other task of the miner that round, and every task
+ * of the `probationRounds` rounds after it, by `roundPenalty`: a cache caught once is still a cache
+ * when no probe happens to test it. The detector remembers each hotkey's answers to ordinary tasks
+ * for `memoryRounds` rounds, and its catches, in this process only: after a restart, open-ended
+ * probes of tasks from before it are not checked against earlier answers (closed ones still are,
+ * from `meta.probe`), and probation starts over.
  */
 import { createHash } from 'node:crypto';
 import { defineDetector, type Json, type ResponseView, type RoundFinding, type Task, type TaskResponses } from '../../core/plugin-api.js';
@@ -31,6 +33,8 @@ export const CACHE_PROBE_DEFAULTS = Object.freeze({
   memoryRounds: 64,
   probePenalty: 0,
   roundPenalty: 0,
+  /** Rounds after a catch in which the hotkey's tasks keep `roundPenalty`. */
+  probationRounds: 8,
   weakHits: 2,
   /** Share of its own words an open-ended answer shares with an earlier answer to count as a reworded copy of it. */
   paraphraseOverlap: 0.5,
@@ -173,9 +177,18 @@ export default defineDetector({
     }
     // A miner caught replaying an old answer loses the rest of its round too: caching must not pay.
     for (const [uid, why] of caught) {
+      ctx.memory.set(`caught:${why.hotkey}`, { round: ctx.round, probe: why.probe, hit: why.reason });
       for (const { task, responses } of tasks) {
         if (task.id === why.probe || !responses.some((r) => r.uid === uid)) continue;
         findings.push({ taskId: task.id, uids: [uid], penalty: d.roundPenalty, evidence: { reason: 'caught-on-probe', probe: why.probe, hotkey: why.hotkey, hit: why.reason } });
+      }
+    }
+    // And the rounds after it: probation, keyed by hotkey (a new hotkey on the uid starts clean).
+    for (const { task, responses } of tasks) {
+      for (const view of responses) {
+        const since = ctx.memory.get(`caught:${view.hotkey}`) as { round: number; probe: string; hit: string } | undefined;
+        if (since === undefined || since.round >= ctx.round || since.round < ctx.round - d.probationRounds || caught.has(view.uid)) continue;
+        findings.push({ taskId: task.id, uids: [view.uid], penalty: d.roundPenalty, evidence: { reason: 'probation', hotkey: view.hotkey, caught: since } });
       }
     }
     remember(ctx.round, ctx.memory, tasks);
@@ -197,6 +210,8 @@ function remember(round: number, memory: Map<string, Json>, tasks: readonly Task
     memory.set(`answers:${task.id}`, { round, byHotkey });
   }
   for (const [key, value] of memory) {
-    if (key.startsWith('answers:') && (value as { round: number }).round <= round - CACHE_PROBE_DEFAULTS.memoryRounds) memory.delete(key);
+    const at = Array.isArray(value) ? Math.max(...(value as number[])) : ((value as { round?: number }).round ?? round);
+    const stale = key.startsWith('caught:') ? at < round - CACHE_PROBE_DEFAULTS.probationRounds : at <= round - CACHE_PROBE_DEFAULTS.memoryRounds;
+    if (stale) memory.delete(key);
   }
 }
