@@ -128,7 +128,7 @@ export async function replayRound(options: ReplayOptions): Promise<ReplayReport>
     if (info === null) throw proctorError('PROCTOR_ERR_AUDIT_ROUND', { round: options.round, problem: 'is not in this database' });
     if (info.status !== 'complete' || info.seed === null) throw proctorError('PROCTOR_ERR_AUDIT_ROUND', { round: options.round, problem: `is ${info.status}: only a completed round has its seed revealed and its rows stored` });
     const cmp = createComparer(options.tolerance ?? DEFAULT_TOLERANCE);
-    const notes: string[] = [];
+    const notes: string[] = ['consensus preview and epochs: not recomputed here (Yuma on the stored chain state is `validator consensus epoch`)'];
     const seedOk = cmp.cell('rounds', `round ${info.number}`, 'seed_hash', info.seedHash, sha256(info.seed));
     const plugins = await loadRunPlugins(db, info, options, notes, cmp);
 
