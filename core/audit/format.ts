@@ -28,7 +28,7 @@ export function formatReplay(r: ReplayReport): string {
   const out = [
     `Round ${r.round} (run ${r.run}): seed ${r.seed.verified ? 'matches' : 'does NOT match'} its committed hash ${r.seed.hash.slice(0, 16)}…`,
     `Recomputed ${c.tasks} tasks, ${c.responses} responses, ${c.evaluations} evaluations, ${c.findings} findings, ${c.miners} miners: ${c.cells} stored cells compared.`,
-    `Numbers agree within ${r.tolerance} relative (largest deviation seen: ${r.maxDeviation}).`,
+    `Numbers compare within a relative tolerance of ${r.tolerance}; the largest deviation between a stored and a recomputed number: ${r.maxDeviation}.`,
   ];
   for (const s of r.stateful) out.push(`Detector ${s.detector} keeps memory between rounds: rebuilt by replaying round(s) ${s.roundsReplayed.join(', ') || '(none before this one in its run)'} first.`);
   for (const note of r.notes) out.push(`Note: ${note}`);
