@@ -50,7 +50,9 @@ describe('validator bench gaming', () => {
     assert.match(result.stderr, /round 2 \(2\/2\)/);
     const [[valid, all]] = auditQuery(db, "SELECT SUM(status = 'ok'), COUNT(*) FROM responses WHERE uid >= 5").rows as number[][];
     assert.equal(valid, all, 'every red-team answer passed the schema');
-    assert.equal(all, 2 * 8 * 4);
+    // 2 rounds × 8 text tasks × 4 red-team uids, less any replay probe (sent only to hotkeys never sent its original).
+    const [[sent]] = auditQuery(db, "SELECT COUNT(*) FROM tasks WHERE plugin = 'text'").rows as number[][];
+    assert.ok(all <= sent * 4 && all >= (sent - 2) * 4, `${all} red-team responses for ${sent} tasks`);
   });
 
   it('refuses a misspelt strategy with a coded error that suggests the right one', async () => {
