@@ -22,9 +22,15 @@ export function benchMinerSecret(index: number): string {
 
 export type ChildMessage =
   | { type: 'ready'; miners: { hotkey: string; url: string }[] }
-  | { type: 'memory'; rss: number; heapUsed: number; nonces: number; cpuMs: number; gcCpuMs: number };
+  | { type: 'memory'; rss: number; heapUsed: number; nonces: number; connections: number; cpuMs: number; gcCpuMs: number };
 
 const answer = () => ({ answer: '42' });
+/**
+ * Idle connections stay open for a minute (the servers' default is 5 s): a round of 1,024 queries
+ * can take longer than 5 s on a busy machine, and then some connections would close between rounds
+ * and others not, which makes both the reuse figures and the heap samples depend on timing.
+ */
+const KEEP_ALIVE_MS = 60_000;
 
 async function startPlain(): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
@@ -34,7 +40,7 @@ async function startPlain(): Promise<{ url: string; close: () => Promise<void> }
       res.end(JSON.stringify(answer()));
     });
   });
-  server.keepAliveTimeout = 5000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
@@ -57,6 +63,7 @@ async function main(): Promise<void> {
     const server = await startMinerServer({
       hotkey,
       nonceStore: nonces,
+      keepAliveTimeoutMs: KEEP_ALIVE_MS,
       routes: { [BENCH_PATH]: answer },
       synapses: { [BENCH_SYNAPSE.name]: { hashFields: BENCH_SYNAPSE.hashFields, handler: answer } },
     });
@@ -72,7 +79,9 @@ async function main(): Promise<void> {
       const gcCpu = process.cpuUsage(cpu);
       const { rss, heapUsed } = process.memoryUsage();
       const ms = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
-      process.send?.({ type: 'memory', rss, heapUsed, nonces: nonces?.size() ?? 0, cpuMs: ms(cpu), gcCpuMs: ms(gcCpu) } satisfies ChildMessage);
+      // Accepted connections are ref'd handles: their count is the validator's open connections.
+      const connections = process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
+      process.send?.({ type: 'memory', rss, heapUsed, nonces: nonces?.size() ?? 0, connections, cpuMs: ms(cpu), gcCpuMs: ms(gcCpu) } satisfies ChildMessage);
     }
     if (message.type === 'stop') {
       void Promise.all(closers.map((close) => close())).then(() => {

@@ -22,7 +22,7 @@ import { printTable } from './timing.js';
 
 type Miner = { hotkey: string; url: string };
 type Memory = { rss: number; heapUsed: number };
-type MinerSample = Memory & { nonces: number; cpuMs: number; gcCpuMs: number };
+type MinerSample = { rss: number; heapUsed: number; nonces: number; connections: number; cpuMs: number; gcCpuMs: number };
 type QueryOne = (miner: Miner, body: { task_id: string; prompt: string }) => Promise<{ ok: boolean; latencyMs: number }>;
 
 let gcFunction: (() => void) | undefined;
@@ -219,10 +219,10 @@ export async function runTransportBench(args: string[]): Promise<void> {
   console.log(`\nthroughput ratios: signed/unsigned ${(rate(main) / rate(naive)).toFixed(2)}×, reuse/new-connection ${(rate(main) / rate(fresh)).toFixed(2)}×, axon/epistula ${(rate(axon) / rate(main)).toFixed(2)}×`);
   console.log(`validator CPU per query: signed/unsigned ${(main.validatorCpuMs / naive.validatorCpuMs).toFixed(2)}×, new-connection/reuse ${(fresh.validatorCpuMs / main.validatorCpuMs).toFixed(2)}×, axon/epistula ${(axon.validatorCpuMs / main.validatorCpuMs).toFixed(2)}×`);
 
-  console.log(`\nmemory after a full GC, epistula phase (validator; miners' process; nonces held by the miners' store):`);
+  console.log(`\nmemory after a full GC, epistula phase (validator; miners' process; connections open and nonces held at the miners):`);
   printTable(
-    ['round', 'validator RSS MB', 'validator heap MB', 'miners RSS MB', 'miners heap MB', 'nonces held'],
-    main.memory.map((s) => [String(s.round), mb(s.validator.rss), mb(s.validator.heapUsed), mb(s.miners.rss), mb(s.miners.heapUsed), String(s.miners.nonces)]),
+    ['round', 'validator RSS MB', 'validator heap MB', 'open connections', 'miners RSS MB', 'miners heap MB', 'nonces held'],
+    main.memory.map((s) => [String(s.round), mb(s.validator.rss), mb(s.validator.heapUsed), String(s.miners.connections), mb(s.miners.rss), mb(s.miners.heapUsed), String(s.miners.nonces)]),
   );
   const first = main.memory[0];
   const last = main.memory[main.memory.length - 1];

@@ -49,6 +49,8 @@ export interface MinerServerOptions {
   requestTimeoutMs?: number;
   /** Open connections at most; more are dropped on arrival. */
   maxConnections?: number;
+  /** How long an idle kept-alive connection stays open, ms (5 s, as uvicorn behind a Python axon). */
+  keepAliveTimeoutMs?: number;
   /** Epistula: how far a timestamp may be from this clock. */
   maxSkewMs?: number;
   /** Axon: the most a sender's `timeout` header may widen the nonce window, seconds. */
@@ -64,7 +66,7 @@ export interface MinerServer {
 }
 
 const defaults = {
-  port: 0, host: '127.0.0.1', maxBodyBytes: 65_536, maxHeaderBytes: 16_384, headersTimeoutMs: 5000, requestTimeoutMs: 10_000, maxConnections: 1024,
+  port: 0, host: '127.0.0.1', maxBodyBytes: 65_536, maxHeaderBytes: 16_384, headersTimeoutMs: 5000, requestTimeoutMs: 10_000, maxConnections: 1024, keepAliveTimeoutMs: 5000,
 } as const;
 
 function positive(option: string, value: number | undefined, fallback: number): number {
@@ -244,7 +246,7 @@ export async function startMinerServer(options: MinerServerOptions): Promise<Min
       headersTimeout: headersTimeoutMs,
       // Node checks the two timeouts above only this often (30 s by default).
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
-      keepAliveTimeout: 5000,
+      keepAliveTimeout: positive('keepAliveTimeoutMs', options.keepAliveTimeoutMs, defaults.keepAliveTimeoutMs),
     },
     (req, res) => {
       handle(req, res).catch(() => send(res, 500, { error: 'internal' }, {}, true));
