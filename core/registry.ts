@@ -3,6 +3,7 @@
  * references, frozen at start-up. Nothing registers itself as an import side effect, and `core/`
  * reaches plugins and evaluators only through here or through a path the user gives.
  */
+import { editDistance } from './edit-distance.js';
 import type { DetectorDefinition, PluginDefinition } from './plugin-api.js';
 
 type PluginModule = { default: PluginDefinition };
@@ -36,27 +37,13 @@ export const builtinDetectors: Readonly<Record<string, () => Promise<DetectorMod
   'sybil-cluster': () => import('../detectors/sybil-cluster/sybil-cluster.js') as Promise<DetectorModule>,
 });
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const saved = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = saved;
-    }
-  }
-  return row[b.length];
-}
 
 /** The known name nearest to `name`, if it is near enough to be a plausible typo. */
 export function nearestName(name: string, known: readonly string[]): string | null {
   let best: string | null = null;
   let bestDistance = Infinity;
   for (const candidate of known) {
-    const d = distance(name.toLowerCase(), candidate.toLowerCase());
+    const d = editDistance([...name.toLowerCase()], [...candidate.toLowerCase()]);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

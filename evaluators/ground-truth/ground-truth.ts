@@ -5,6 +5,7 @@
  * never content (1 or 0); sets and lists item by item (partial credit: Jaccard index, share of
  * positions right); transcriptions by character error rate (1 − CER, floored at 0).
  */
+import { editDistance } from '../../core/edit-distance.js';
 import { z } from 'zod';
 import { defineEvaluator, type Json, type Sample, type Verdict } from '../../core/plugin-api.js';
 
@@ -101,19 +102,6 @@ function judgeItems(answerType: 'set' | 'list', expected: Json, got: string): Ve
   return verdict(shared / (a.size + b.size - shared), expected, got, normalised);
 }
 
-/** Levenshtein distance between two arrays of code points, two rows of memory. */
-function editDistance(a: readonly string[], b: readonly string[]): number {
-  let previous = Uint32Array.from({ length: b.length + 1 }, (_, j) => j);
-  let current = new Uint32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    current[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    [previous, current] = [current, previous];
-  }
-  return previous[b.length];
-}
 
 /** 1 − character error rate, floored at 0; case and punctuation count, whitespace runs do not. */
 function judgeCer(expected: Json, got: string): Verdict {

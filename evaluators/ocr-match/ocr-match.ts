@@ -12,6 +12,7 @@
  * alphabet holds neither member of any confusable pair, so a misread glyph is an error that a
  * cleaner rendering avoids, and forgiving it would only reward ambiguous renderings.
  */
+import { editDistance } from '../../core/edit-distance.js';
 import { z } from 'zod';
 import { isProctorError, proctorError } from '../../core/errors.js';
 import { defineEvaluator, type Json, type Sample, type Verdict } from '../../core/plugin-api.js';
@@ -39,19 +40,9 @@ export function normaliseForOcr(text: string, caseSensitive: boolean): string {
   return caseSensitive ? plain : plain.toUpperCase();
 }
 
-/** Levenshtein distance between two arrays of code points, two rows of memory. */
-export function editDistance(a: readonly string[], b: readonly string[]): number {
-  let previous = Uint32Array.from({ length: b.length + 1 }, (_, j) => j);
-  let current = new Uint32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    current[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    [previous, current] = [current, previous];
-  }
-  return previous[b.length];
-}
+/** The edit distance `ocr-match` scores with (re-exported for its tests and users). */
+export { editDistance };
+
 
 function imageOf({ response }: Sample): string | null {
   if (response === null || typeof response !== 'object' || Array.isArray(response)) return null;
