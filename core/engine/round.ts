@@ -9,7 +9,7 @@ import type { DetectorDefinition, Json, Task } from '../plugin-api.js';
 import { appliesTo, type LoadedPlugin } from '../plugin-loader.js';
 import type { EvaluationJob, EvaluationResult } from '../pool/evaluation.js';
 import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, RoundRecord, ScoreRow, TaskRow } from '../store/records.js';
-import type { MinerTarget, QueryLimits, QueryResult } from '../transport/client.js';
+import { minerRoute, type MinerTarget, type QueryLimits, type QueryResult } from '../transport/client.js';
 import { runDetectors } from './detect.js';
 import { combinePluginScores, equalShares, type PluginShares, type PluginTally } from './plugin-shares.js';
 import { guardTasks, reissueSeed, replayAudience, taskInputHash, type Reissue, type TaskHistory, type TaskLedger } from './task-guard.js';
@@ -114,6 +114,8 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
   const pending: Promise<Pending>[] = [];
   for (const { plugin, tasks: list } of generated) {
     const protocol = plugin.definition.protocol;
+    // The plugin's signing scheme (Epistula by default, or the legacy axon synapse) and its limits.
+    const route = minerRoute(plugin.definition);
     for (const task of list) {
       const body: Json = { task_id: task.id, kind: task.kind, prompt: task.prompt, payload: task.payload, deadline_ms: protocol.timeoutMs };
       // A replay probe goes only to hotkeys that were never sent the original.
@@ -122,7 +124,7 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
         if (audience !== null && !audience(miner.hotkey)) continue;
         pending.push(
           deps.querier
-            .query(miner, `/proctor/v1/${plugin.definition.name}`, body, { timeoutMs: protocol.timeoutMs, maxResponseBytes: protocol.maxResponseBytes })
+            .query(miner, route.path, body, route.limits)
             .then((result) => {
               let status: ResponseStatus = result.status;
               let parsed: Json | undefined;
