@@ -5,11 +5,11 @@ import { threadId } from 'node:worker_threads';
 import { loadEmbedder } from '../native/hf-models.js';
 import { resolveModel } from '../native/model-registry.js';
 import { loadNgramModel } from '../native/ngram/ngram-model.js';
-import { spin } from './inference-spin.js';
+import { chase, spin } from './inference-controls.js';
 
 export type InferenceTask =
   | { kind: 'embed' | 'perplexity'; texts: string[] }
-  | { kind: 'spin'; iterations: number };
+  | { kind: 'spin' | 'chase'; iterations: number };
 
 /** What loading the n-gram model added to this worker, read once after its first load. */
 export interface WorkerMemory {
@@ -47,7 +47,7 @@ function ngramModel(): ReturnType<typeof loadNgramModel> {
 }
 
 export default async function run(task: InferenceTask): Promise<number | { tokens: number; memory: WorkerMemory }> {
-  if (task.kind === 'spin') return spin(task.iterations);
+  if ('iterations' in task) return (task.kind === 'spin' ? spin : chase)(task.iterations);
   if (task.kind === 'embed') {
     const embedder = await loadEmbedder(resolveModel('glove-sif').dir);
     // Concurrent calls: the embedder coalesces them into batched model runs.
