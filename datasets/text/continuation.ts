@@ -12,15 +12,16 @@ import { corpusDocuments, documentSentences, type CorpusName } from './corpora.j
 import { conceals, drawUntil, type TextTaskDraft } from './family.js';
 
 const NUMBER_WORDS = ['', 'one', 'two', 'three'];
-const MIN_PASSAGE_WORDS = 40;
-const MAX_PASSAGE_WORDS = 180;
-const MIN_CONTINUATION_WORDS = 8;
-const MAX_CONTINUATION_WORDS = 90;
+/** The family's limits, shared with its probes (`probes-continuation.ts`). */
+export const MIN_PASSAGE_WORDS = 40;
+export const MAX_PASSAGE_WORDS = 180;
+export const MIN_CONTINUATION_WORDS = 8;
+export const MAX_CONTINUATION_WORDS = 90;
 
-const words = (text: string): string[] => text.split(/\s+/).filter((w) => w.length > 0);
+export const words = (text: string): string[] => text.split(/\s+/).filter((w) => w.length > 0);
 
 /** Prose, not a table of figures or a list: most of its words are made of letters. */
-function prose(text: string): boolean {
+export function prose(text: string): boolean {
   const all = words(text);
   return all.filter((w) => /^[^\p{L}]*\p{L}+(?:[-'’]\p{L}+)*[^\p{L}]*$/u.test(w)).length >= 0.8 * all.length;
 }

@@ -11,21 +11,8 @@ import type { Task } from '../../core/plugin-api.js';
 import type { Random } from '../seeded-random.js';
 import { corpusDocuments, documentSentences, type CorpusSentence } from './corpora.js';
 import { conceals, type TextTaskDraft } from './family.js';
+import { MAX_CONTINUATION_WORDS, MAX_PASSAGE_WORDS, MIN_CONTINUATION_WORDS, MIN_PASSAGE_WORDS, prose, words } from './continuation.js';
 import type { Reworded } from './probes-change.js';
-
-// The continuation family's limits.
-const MIN_PASSAGE_WORDS = 40;
-const MAX_PASSAGE_WORDS = 180;
-const MIN_CONTINUATION_WORDS = 8;
-const MAX_CONTINUATION_WORDS = 90;
-
-const words = (text: string): string[] => text.split(/\s+/).filter((w) => w.length > 0);
-
-/** Prose, not a table of figures or a list: most of its words are made of letters. */
-function prose(text: string): boolean {
-  const all = words(text);
-  return all.filter((w) => /^[^\p{L}]*\p{L}+(?:[-'’]\p{L}+)*[^\p{L}]*$/u.test(w)).length >= 0.8 * all.length;
-}
 
 /** Sentences joined as a passage: a blank line where the source opens a paragraph, else a space. */
 export function joinPassage(sentences: readonly CorpusSentence[]): string {
