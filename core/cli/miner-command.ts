@@ -1,19 +1,28 @@
 /** `validator miner serve`: one reference miner on its own, for testing a validator or a subnet. */
 import type { Command } from 'commander';
 import { proctorError } from '../errors.js';
-import type { Json, PublicTask } from '../plugin-api.js';
 import { loadPlugin } from '../plugin-loader.js';
+import { minerRoute } from '../transport/client.js';
 import { cryptoReady, devHotkey, hotkeyFromSecret } from '../transport/keys.js';
 import { startMinerServer } from '../transport/miner-server.js';
+import { openNonceStore } from '../transport/nonce-store.js';
+import { pluginMinerOptions } from '../transport/plugin-routes.js';
 import { randomFrom } from '../local/local-subnet.js';
+
+/** The nonce store's default file: in the working directory, as \`validator run\`'s ./proctor.db. */
+export const DEFAULT_NONCE_DB = './proctor-miner-nonces.db';
 
 const EXAMPLES = `
 Examples:
   $ validator miner serve --plugin text --port 8091
   $ validator miner serve --plugin text --port 8092 --hotkey //Bob --skill 0.6
   $ PROCTOR_MINER_HOTKEY="<mnemonic>" validator miner serve --plugin text --port 8093
+  $ validator miner serve --plugin text --nonce-db /var/lib/miner/nonces.db
 
-It prints {"hotkey", "url"} on stdout, the line a --miners file for \`validator run\` takes, and
+It serves the plugin in its own signing scheme (Epistula, or the legacy axon synapse when the
+plugin sets protocol.scheme 'axon') and remembers accepted nonces in --nonce-db (default
+${DEFAULT_NONCE_DB}, beside where \`validator run\` keeps ./proctor.db), so a request answered
+before a restart is refused as replayed after it; several miners may share the file. It prints {"hotkey", "url"} on stdout, the line a --miners file for \`validator run\` takes, and
 serves until interrupted. Prefer PROCTOR_MINER_HOTKEY to --hotkey for real secrets: a flag shows
 up in the process list.
 `;
@@ -24,6 +33,7 @@ interface ServeFlags {
   host: string;
   hotkey?: string;
   skill: string;
+  nonceDb: string;
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -36,45 +46,44 @@ async function serve(flags: ServeFlags): Promise<void> {
   const hotkey = secret !== undefined ? hotkeyFromSecret(secret) : devHotkey('miner', 1000 + port);
   const plugin = await loadPlugin(flags.plugin);
   const random = randomFrom(`serve:${hotkey.address}`);
-  const route = `/proctor/v1/${plugin.definition.name}`;
+  const { path } = minerRoute(plugin.definition);
+  const nonceStore = openNonceStore(flags.nonceDb);
   let server;
   try {
     server = await startMinerServer({
       hotkey,
       port,
-      maxBodyBytes: Math.max(65_536, plugin.definition.protocol.maxRequestBytes ?? 0),
       host: flags.host,
-      routes: {
-        [route]: async (body: Json) => {
-          const b = body as { task_id?: unknown; kind?: unknown; prompt?: unknown; payload?: Json };
-          const task: PublicTask = { id: String(b.task_id ?? ''), kind: String(b.kind ?? ''), prompt: String(b.prompt ?? ''), payload: b.payload ?? null };
-          return plugin.definition.miner.answer(task, skill, random);
-        },
-      },
+      nonceStore,
+      ...pluginMinerOptions([plugin.definition], (_plugin, task) => plugin.definition.miner.answer(task, skill, random)),
     });
   } catch (err) {
+    nonceStore.close();
     throw proctorError('PROCTOR_ERR_MINER_LISTEN', { port, detail: (err as Error).message }, err);
   }
   process.stdout.write(JSON.stringify({ hotkey: hotkey.address, url: server.url }) + '\n');
-  process.stderr.write(`serving ${plugin.definition.name} at ${server.url}${route} as ${hotkey.address} (skill ${skill}); Ctrl-C to stop\n`);
+  const scheme = plugin.definition.protocol.scheme ?? 'epistula';
+  process.stderr.write(`serving ${plugin.definition.name} at ${server.url}${path} (${scheme}) as ${hotkey.address} (skill ${skill}, nonces in ${flags.nonceDb}); Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   await server.close();
+  nonceStore.close();
 }
 
 export function registerMiner(program: Command): void {
   const miner = program.command('miner').description('reference miners').addHelpText('after', '\nExamples:\n  $ validator miner serve --plugin text --port 8091\n');
   miner
     .command('serve')
-    .description('run one reference miner (signed Epistula requests, see docs/protocol.md)')
+    .description('run one reference miner (signed requests in the plugin\'s scheme, see docs/protocol.md)')
     .option('--plugin <name>', 'the plugin whose tasks it answers', 'text')
     .option('--port <p>', 'the port to listen on (0 = any free one)', '0')
     .option('--host <h>', 'the address to listen on', '127.0.0.1')
     .option('--hotkey <secret>', 'a dev seed (//Name), a mnemonic or a 0x seed; default: a dev key derived from the port')
     .option('--skill <p>', 'probability of a correct answer', '0.9')
+    .option('--nonce-db <file>', 'SQLite file of accepted nonces, kept across restarts (:memory: to forget them)', DEFAULT_NONCE_DB)
     .addHelpText('after', EXAMPLES)
     .action(serve);
 }

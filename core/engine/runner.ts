@@ -11,6 +11,7 @@ import { openStore } from '../store/store.js';
 import { createEvaluatorPool } from '../pool/pool.js';
 import { createMinerClient } from '../transport/client.js';
 import { cryptoReady } from '../transport/keys.js';
+import { nonceDbBeside } from '../transport/nonce-store.js';
 import { startLocalSubnet, type ExternalMiner, type LocalMiner } from '../local/local-subnet.js';
 import type { RedTeamEntry } from '../local/red-team/registry.js';
 import type { EpochOutput } from '../consensus/state.js';
@@ -22,7 +23,7 @@ import type { PluginShares } from './plugin-shares.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
 import type { RunMetrics } from '../metrics/metrics.js';
-import type { LogFields } from '../log/logger.js';
+import { evaluatorLogger, type LogFields } from '../log/logger.js';
 
 export interface RunOptions {
   plugins: LoadedPlugin[];
@@ -87,8 +88,10 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
     externalMiners: options.externalMiners,
     redTeam: options.redTeam,
     seed: options.seed ?? 'proctor-local',
+    // The reference miners' nonces persist beside the run's database, as a real miner's would.
+    nonceDb: nonceDbBeside(options.db),
   });
-  const pool = createEvaluatorPool({ size: options.poolSize, timeoutMs: options.evaluatorTimeoutMs });
+  const pool = createEvaluatorPool({ size: options.poolSize, timeoutMs: options.evaluatorTimeoutMs, log: evaluatorLogger(options.log) });
   const client = createMinerClient({ signer: subnet.validator, allowPrivate: true });
   try {
     const snapshot = store.latestChainSnapshot();

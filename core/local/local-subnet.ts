@@ -5,10 +5,12 @@
  * `--miners`, and the local chain state that runs Yuma every epoch.
  */
 import { createHash } from 'node:crypto';
-import type { Json, PublicTask } from '../plugin-api.js';
+import type { Json } from '../plugin-api.js';
 import type { LoadedPlugin } from '../plugin-loader.js';
 import { devHotkey, type Hotkey } from '../transport/keys.js';
 import { startMinerServer } from '../transport/miner-server.js';
+import { createMemoryNonceStore, openNonceStore } from '../transport/nonce-store.js';
+import { pluginMinerOptions } from '../transport/plugin-routes.js';
 import { defaultChainParams, LocalChain, type ChainParams, type Neuron } from './local-chain.js';
 import { updateMovingAverages, weightsFromAverages, type MinerScore } from '../engine/weights.js';
 import { createAnswerBoard } from './red-team/answer-board.js';
@@ -30,6 +32,11 @@ export interface LocalSubnetOptions {
   chain?: Partial<ChainParams>;
   /** Adversarial miners (`core/local/red-team`), after the reference miners and before the external ones. */
   redTeam?: readonly RedTeamEntry[];
+  /**
+   * The reference miners' nonce store, a SQLite file (`nonceDbBeside(db)` for a run), so a request
+   * they answered before a restart is refused after it. Default: in memory.
+   */
+  nonceDb?: string;
 }
 
 export interface LocalMiner {
@@ -98,22 +105,20 @@ export async function startLocalSubnet(options: LocalSubnetOptions): Promise<Loc
   const sourceIndex = levels.length > 0 ? levels.indexOf(Math.max(...levels)) : -1;
   const board = createAnswerBoard(sourceIndex >= 0 ? [firstMinerUid + sourceIndex] : []);
   const maxBodyBytes = Math.max(65_536, ...options.plugins.map((p) => p.definition.protocol.maxRequestBytes ?? 0));
+  // One store for all reference miners: its keys start with the miner's own hotkey.
+  const nonceStore = options.nonceDb !== undefined ? openNonceStore(options.nonceDb) : createMemoryNonceStore();
   try {
     for (let i = 0; i < options.minersCount; i++) {
       const hotkey = devHotkey('miner', i);
       const skill = levels[i];
       const random = randomFrom(`${options.seed}:miner:${i}`);
-      const routes: Record<string, (body: Json) => Promise<Json>> = {};
-      for (const plugin of options.plugins) {
-        routes[`/proctor/v1/${plugin.definition.name}`] = async (body) => {
-          const b = body as { task_id?: unknown; kind?: unknown; prompt?: unknown; payload?: Json };
-          const task: PublicTask = { id: String(b.task_id ?? ''), kind: String(b.kind ?? ''), prompt: String(b.prompt ?? ''), payload: b.payload ?? null };
-          const answer = await plugin.definition.miner.answer(task, skill, random);
-          board.post({ plugin: plugin.definition.name, task, uid: firstMinerUid + i, answer, postedAt: Date.now() });
-          return answer;
-        };
-      }
-      const server = await startMinerServer({ hotkey, routes, maxBodyBytes });
+      // Each plugin in its own scheme: an Epistula path, or its axon synapse.
+      const served = pluginMinerOptions(options.plugins.map((p) => p.definition), async (plugin, task) => {
+        const answer = await plugin.miner.answer(task, skill, random);
+        board.post({ plugin: plugin.name, task, uid: firstMinerUid + i, answer, postedAt: Date.now() });
+        return answer;
+      });
+      const server = await startMinerServer({ hotkey, ...served, maxBodyBytes, nonceStore });
       servers.push(server);
       miners.push({ uid: firstMinerUid + i, hotkey: hotkey.address, url: server.url, skill });
     }
@@ -127,6 +132,7 @@ export async function startLocalSubnet(options: LocalSubnetOptions): Promise<Loc
     }
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));
+    nonceStore.close();
     throw err;
   }
   const firstExternalUid = firstMinerUid + miners.length;
@@ -168,6 +174,7 @@ export async function startLocalSubnet(options: LocalSubnetOptions): Promise<Loc
     },
     async close() {
       await Promise.all(servers.map((s) => s.close()));
+      nonceStore.close();
     },
   };
 }

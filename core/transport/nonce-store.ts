@@ -4,6 +4,7 @@
  * still refuses a replay of a request it answered before the restart; kept only as long as such a
  * nonce could pass the freshness window, so the store stays small however long the miner runs.
  */
+import { basename, dirname, extname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { proctorError } from '../errors.js';
@@ -127,4 +128,19 @@ export function openNonceStore(path: string): NonceStore {
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * Where a run's miners keep their nonces: a file beside the run's database, named after it, so a
+ * run restarted on the same database finds them (and `:memory:` stays in memory).
+ *
+ * @example
+ * ```ts
+ * nonceDbBeside('./proctor.db');     // 'proctor.nonces.db'
+ * nonceDbBeside('/tmp/demo.sqlite'); // '/tmp/demo.nonces.db'
+ * ```
+ */
+export function nonceDbBeside(db: string): string {
+  if (db === ':memory:' || db === '') return ':memory:';
+  return join(dirname(db), `${basename(db, extname(db))}.nonces.db`);
 }
