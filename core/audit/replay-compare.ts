@@ -4,12 +4,9 @@ import type { LoadedPlugin } from '../plugin-loader.js';
 import type { EvaluationResult } from '../pool/evaluation.js';
 import type { FindingRow } from '../store/records.js';
 import { taskInputHash, type Reissue } from '../engine/task-guard.js';
+import { unitValue } from '../engine/round.js';
 import type { Comparer } from './compare.js';
 import { storedFindings, storedScores, type Db, type StoredResponse, type StoredRoundInfo, type StoredTask } from './history.js';
-
-function clamp01(x: number): number {
-  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
-}
 
 /** Regenerated tasks against stored ones, column by column; a task on one side only is a difference too. */
 export function compareTasks(cmp: Comparer, round: number, regenerated: readonly { plugin: LoadedPlugin; tasks: Task[]; reissues?: Reissue[] }[], rows: readonly StoredTask[]): void {
@@ -62,13 +59,7 @@ export function compareEvaluations(
     const row = `round ${info.number}, task ${response.taskKey}, uid ${response.uid}, evaluator ${evaluator.name}`;
     const byEvaluator = values.get(response.id) ?? {};
     values.set(response.id, byEvaluator);
-    let normalised: number | null = null;
-    if (result.status === 'ok') {
-      const [lo, hi] = evaluator.output.range;
-      const unit = hi > lo ? (result.value - lo) / (hi - lo) : 0;
-      normalised = clamp01(evaluator.output.higherIsBetter ? unit : 1 - unit);
-    }
-    byEvaluator[evaluator.name] = normalised;
+    byEvaluator[evaluator.name] = result.status === 'ok' ? unitValue(evaluator, result.value) : null;
     const s = storedByKey.get(key);
     storedByKey.delete(key);
     if (!s) return cmp.missing('scores', row, 'recomputed', result.status === 'ok' ? result.value : result.code);

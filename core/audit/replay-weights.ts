@@ -1,11 +1,12 @@
 /**
  * The second half of a replay (`replay.ts`): from recomputed evaluator values and penalties to
  * response scores, miner round scores, moving averages, weight inputs and u16 weights, each
- * compared with its stored rows. The arithmetic is the engine's own (`runRound`'s combine step,
+ * compared with its stored rows. The arithmetic is the engine's own (`combineResponse`, as `runRound` calls it,
  * `combinePluginScores`, `updateMovingAverages`, `confidentScores`, `weightsFromAverages`).
  */
 import type { Task } from '../plugin-api.js';
-import { appliesTo, type LoadedPlugin } from '../plugin-loader.js';
+import type { LoadedPlugin } from '../plugin-loader.js';
+import { combineResponse } from '../engine/round.js';
 import { combinePluginScores, equalShares, type PluginShares, type PluginTally } from '../engine/plugin-shares.js';
 import { updateMovingAverages, weightsFromAverages } from '../engine/weights.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from '../engine/confidence.js';
@@ -27,19 +28,6 @@ import {
   type StoredResponse,
   type StoredRoundInfo,
 } from './history.js';
-
-function clamp01(x: number): number {
-  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
-}
-
-/** One response's combined score, as `runRound` computes it: the plugin's rule over the evaluators that apply to the task's kind. */
-export function combineResponse(plugin: LoadedPlugin, task: Task, byEvaluator: Record<string, number | null>): number {
-  const applying = plugin.evaluators.filter((e) => appliesTo(e, task.kind));
-  const total = applying.reduce((acc, e) => acc + e.weight, 0);
-  const weights = Object.fromEntries(applying.map((e) => [e.name, total > 0 ? e.weight / total : 0]));
-  const rule = plugin.definition.combine;
-  return clamp01(rule ? rule(byEvaluator, weights) : applying.reduce((acc, e) => acc + weights[e.name] * (byEvaluator[e.name] ?? 0), 0));
-}
 
 /** Recomputes and compares everything after the detectors; returns how many miners the round scored. */
 export function replayTail(

@@ -46,6 +46,8 @@ export interface RoundOutcome {
   responseScores: ResponseScoreRow[];
   findings: FindingRow[];
   minerScores: RoundRecord['minerScores'];
+  /** Each evaluation's time in its worker (metrics only, not stored: a fact about the machine). */
+  evaluationTimes: { plugin: string; evaluator: string; ms: number }[];
   stats: { byStatus: Record<string, number>; evaluations: number; evaluationMs: number; queryMs: number };
 }
 
@@ -84,6 +86,39 @@ interface Pending {
 
 function clamp01(x: number): number {
   return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
+
+/**
+ * An evaluator's value mapped onto [0, 1] with higher better, as the combine rule takes it.
+ *
+ * @example
+ * ```ts
+ * unitValue({ output: { range: [0, 10], higherIsBetter: false } }, 2.5); // 0.75
+ * ```
+ */
+export function unitValue(evaluator: { output: { range: readonly [number, number]; higherIsBetter: boolean } }, value: number): number {
+  const [lo, hi] = evaluator.output.range;
+  const unit = hi > lo ? (value - lo) / (hi - lo) : 0;
+  return clamp01(evaluator.output.higherIsBetter ? unit : 1 - unit);
+}
+
+/**
+ * One response's combined score: the plugin's combine rule (or the weighted mean) over the
+ * evaluators that apply to the task's kind, their weights renormalised; a missing or failed
+ * evaluation (null) counts 0 in the mean. The round and `validator audit replay` both call this,
+ * so a replay recomputes exactly what the round did.
+ *
+ * @example
+ * ```ts
+ * combineResponse(plugin, task, { 'ground-truth': 1, 'embedding-similarity': null }); // e.g. 0.5
+ * ```
+ */
+export function combineResponse(plugin: LoadedPlugin, task: Pick<Task, 'kind'>, byEvaluator: Record<string, number | null>): number {
+  const applying = plugin.evaluators.filter((e) => appliesTo(e, task.kind));
+  const total = applying.reduce((acc, e) => acc + e.weight, 0);
+  const weights = Object.fromEntries(applying.map((e) => [e.name, total > 0 ? e.weight / total : 0]));
+  const rule = plugin.definition.combine;
+  return clamp01(rule ? rule(byEvaluator, weights) : applying.reduce((acc, e) => acc + weights[e.name] * (byEvaluator[e.name] ?? 0), 0));
 }
 
 /** Runs the round and returns every row it produced (the caller stores them in one transaction). */
@@ -178,15 +213,15 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
   const evaluationMs = Date.now() - evaluationStarted;
 
   const scores: ScoreRow[] = [];
+  const evaluationTimes: RoundOutcome['evaluationTimes'] = [];
   const values = new Map<Pending, Record<string, number | null>>();
   results.forEach((result, k) => {
     const { p, evaluator } = jobOwner[k];
+    if (result.ms !== undefined) evaluationTimes.push({ plugin: p.plugin.definition.name, evaluator: evaluator.name, ms: result.ms });
     const base = { taskKey: p.task.id, uid: p.miner.uid, evaluator: evaluator.name, evaluatorVersion: evaluator.version, optionsHash: optionsHash(evaluator.options) };
     const byEvaluator = values.get(p) ?? {};
     if (result.status === 'ok') {
-      const [lo, hi] = evaluator.output.range;
-      const unit = hi > lo ? (result.value - lo) / (hi - lo) : 0;
-      byEvaluator[evaluator.name] = clamp01(evaluator.output.higherIsBetter ? unit : 1 - unit);
+      byEvaluator[evaluator.name] = unitValue(evaluator, result.value);
       scores.push({ ...base, status: 'ok', value: result.value, errorCode: null, details: result.details });
     } else {
       byEvaluator[evaluator.name] = null;
@@ -215,16 +250,7 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
 
   // Combine: each response's evaluator values → one score, then the penalties multiply it.
   const responseScores: ResponseScoreRow[] = answered.map((p) => {
-    let combined = 0;
-    if (p.parsed !== undefined) {
-      const byEvaluator = values.get(p) ?? {};
-      // Only the evaluators that apply to this task's kind count, their weights renormalised.
-      const applying = p.plugin.evaluators.filter((e) => appliesTo(e, p.task.kind));
-      const total = applying.reduce((acc, e) => acc + e.weight, 0);
-      const weights = Object.fromEntries(applying.map((e) => [e.name, total > 0 ? e.weight / total : 0]));
-      const rule = p.plugin.definition.combine;
-      combined = clamp01(rule ? rule(byEvaluator, weights) : applying.reduce((acc, e) => acc + weights[e.name] * (byEvaluator[e.name] ?? 0), 0));
-    }
+    const combined = p.parsed !== undefined ? combineResponse(p.plugin, p.task, values.get(p) ?? {}) : 0;
     const penalty = p.parsed !== undefined ? penaltyOf(p.task.id, p.miner.uid) : 1;
     return { taskKey: p.task.id, uid: p.miner.uid, combined, penalty, final: combined * penalty };
   });
@@ -255,6 +281,7 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
     responseScores,
     findings,
     minerScores,
+    evaluationTimes,
     stats: { byStatus, evaluations: jobs.length, evaluationMs, queryMs },
   };
 }
