@@ -27,6 +27,29 @@ describe('runDetectors', () => {
     assert.equal(penalty('1-p-1', 2), 1);
   });
 
+  it('calls a round-level detector once with the tasks of every plugin naming it, findings on any of them kept', async () => {
+    const other = task('1-q-0');
+    const calls: string[][] = [];
+    const round = defineDetector({
+      name: 'round',
+      version: '1',
+      inspectRound: (_ctx, all) => {
+        calls.push(all.map((t) => t.task.id));
+        return [{ taskId: '1-q-0', uids: [1], evidence: {}, penalty: 0 }, { taskId: '1-p-1', uids: [2], evidence: {}, penalty: 0 }];
+      },
+    });
+    const { findings, penalty } = await runDetectors([...tasks.map((t) => ({ plugin: 'p', task: t })), { plugin: 'q', task: other }], [...responses, { ...response(other, 1, 'z'), plugin: 'q' }], {
+      round: 1,
+      detectorsByPlugin: new Map([['p', ['round']], ['q', ['round']]]),
+      detectors: new Map([['round', round]]),
+      memory: new Map(),
+      log: () => {},
+    });
+    assert.deepEqual(calls, [['1-p-0', '1-p-1', '1-q-0']]);
+    assert.deepEqual(findings.map((f) => f.taskKey), ['1-q-0', '1-p-1']);
+    assert.equal(penalty('1-q-0', 1), 0);
+  });
+
   it('keeps a detector’s memory between rounds of a run', async () => {
     const counting = defineDetector({
       name: 'counting',

@@ -52,7 +52,7 @@ const uidsOf = (findings: RoundFinding[]) => [...new Set(findings.flatMap((f) =>
 describe('sybil-cluster', () => {
   it('pays three uids answering with one model as one miner once the evidence is in', async () => {
     const rounds = await simulate({ honest: honestSkills(8), sybils: [20, 21, 22] }, 6);
-    assert.deepEqual(rounds[0], [], 'one round is never enough');
+    assert.deepEqual(rounds[0], [], 'one round of text is not enough evidence');
     const last = rounds.at(-1)!;
     assert.deepEqual(uidsOf(last).every((u) => [20, 21, 22].includes(u)), true);
     // Every task: the three answered the same (up to a period or case), so exactly two lose the task.
@@ -108,18 +108,41 @@ describe('sybil-cluster', () => {
     assert.deepEqual(uidsOf(fresh), [2]);
   });
 
-  it('links identical images across rounds, never images that differ, and keeps plugins apart', async () => {
+  const imageRound = (round: number, images: number): TaskResponses[] =>
+    Array.from({ length: images }, (_, i) => ({
+      task: { id: `${round}-image-${i}`, kind: 'denoise', prompt: 'Restore the image.', payload: { image: 'AAAA' }, answer: { original: 'BBBB' }, meta: {} },
+      responses: [view(1, 10, { image: `same-${round}-${i}` }), view(2, 20, { image: `same-${round}-${i}` }), view(3, 5, { image: `own-${round}-${i}` })],
+    }));
+
+  it('links identical images across rounds, never images that differ', async () => {
     const memory = new Map<string, Json>();
     let last: RoundFinding[] = [];
-    for (let round = 1; round <= 3; round++) {
-      const tasks: TaskResponses[] = [0, 1, 2].map((i) => ({
-        task: { id: `${round}-image-${i}`, kind: 'denoise', prompt: 'Restore the image.', payload: { image: 'AAAA' }, answer: { original: 'BBBB' }, meta: {} },
-        responses: [view(1, 10, { image: `same-${round}-${i}` }), view(2, 20, { image: `same-${round}-${i}` }), view(3, 5, { image: `own-${round}-${i}` })],
-      }));
-      last = await detector.inspectRound!({ round, log: () => {}, memory }, tasks);
-    }
+    for (let round = 1; round <= 3; round++) last = await detector.inspectRound!({ round, log: () => {}, memory }, imageRound(round, 3));
     assert.deepEqual(uidsOf(last), [2]);
-    assert.deepEqual([...memory.keys()], ['pairs:image']);
+    assert.deepEqual([...memory.keys()], ['pairs']);
+  });
+
+  it('links in the first round only on overwhelming evidence (a relay of six images), never on three', async () => {
+    const few = await createSybilCluster().inspectRound!({ round: 1, log: () => {}, memory: new Map() }, imageRound(1, 3));
+    assert.deepEqual(few, [], '3 images weigh 9 < oneRoundEvidence: wait for a second round');
+    const many = await createSybilCluster().inspectRound!({ round: 1, log: () => {}, memory: new Map() }, imageRound(1, 6));
+    assert.deepEqual(uidsOf(many), [2]);
+  });
+
+  it('a relay linked on images loses the right answers it copies on text, in the same round and in rounds with nothing informative', async () => {
+    const memory = new Map<string, Json>();
+    const closed = (round: number) =>
+      generateTextTasks({ seed: `fa${round}`, count: 8, round })
+        .filter((t) => !['continuation', 'summary'].includes(t.kind))
+        .map((task) => ({ task, responses: [view(1, 10, { answer: solveTextTask(task) }), view(2, 20, { answer: solveTextTask(task) }), view(3, 15, { answer: solveTextTask(task) })] }));
+    // Round 1: six relayed images and right text answers, judged together (one call, as the engine makes it).
+    const first = closed(1);
+    const round1 = await detector.inspectRound!({ round: 1, log: () => {}, memory }, [...first, ...imageRound(1, 6)]);
+    assert.deepEqual(uidsOf(round1), [2]);
+    assert.equal(round1.filter((f) => f.taskId.includes('-text-') || !f.taskId.includes('-image-')).length, first.length, 'every text task: the relay loses it');
+    // Round 2: only right answers, nothing informative; the pair is still linked.
+    const round2 = await detector.inspectRound!({ round: 2, log: () => {}, memory }, closed(2));
+    assert.deepEqual(uidsOf(round2), [2]);
   });
 
   it('properties: penalties in [0, 1], the earliest member kept, the order of responses irrelevant', async () => {

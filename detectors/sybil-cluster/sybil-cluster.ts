@@ -11,11 +11,14 @@
  * public task (an extract of the document, the prompt echoed) — since honest miners agree on right
  * answers and on extracts by nature. An informative answer with many words of its own weighs more:
  * honest miners never write the same sentence twice. A pair is linked when its weighted evidence,
- * its agreement rate and the rounds with an agreement all reach their minimum; clusters are the
- * connected groups of linked hotkeys answering this round.
+ * its agreement rate and the rounds with an agreement all reach their minimum (or one round alone
+ * holds `oneRoundEvidence`: a dozen identical images is no coincidence); a linked pair stays linked
+ * while its decayed rate holds, also in rounds where it gave only right answers. Clusters are the
+ * connected groups of linked hotkeys answering this round. Evidence from every plugin of the round
+ * counts together (the engine calls `inspectRound` once with all of them).
  */
 import { createHash } from 'node:crypto';
-import { defineDetector, type DetectorDefinition, type Json, type ResponseView, type RoundFinding, type Task, type TaskResponses } from '../../core/plugin-api.js';
+import { defineDetector, type DetectorDefinition, type Json, type ResponseView, type RoundFinding, type Task } from '../../core/plugin-api.js';
 import { answerText, hiddenAnswerText, normaliseText, ownWords, publicTexts, shingles, wordsOf } from '../answer-text.js';
 
 export interface SybilClusterOptions {
@@ -25,6 +28,8 @@ export interface SybilClusterOptions {
   minRate: number;
   /** Distinct rounds with an agreement on an informative answer. */
   minRounds: number;
+  /** Weighted evidence within one round that links a pair without waiting `minRounds` (still at `minRate`). */
+  oneRoundEvidence: number;
   /** Words of its own that make an informative answer long. */
   longAnswerWords: number;
   /** What a task with a long answer (or a non-text answer, an image) weighs; a short one weighs 1. */
@@ -42,6 +47,7 @@ export const SYBIL_CLUSTER_DEFAULTS: Readonly<SybilClusterOptions> = Object.free
   minEvidence: 8,
   minRate: 0.8,
   minRounds: 2,
+  oneRoundEvidence: 16,
   longAnswerWords: 8,
   longAnswerWeight: 3,
   decay: 0.95,
@@ -52,12 +58,16 @@ export const SYBIL_CLUSTER_DEFAULTS: Readonly<SybilClusterOptions> = Object.free
 /** Rounds with an agreement kept per pair, as evidence. */
 const ROUNDS_KEPT = 12;
 
-/** One pair's evidence: weighted tasks shared, agreements among them, last round together, rounds with an agreement. */
+/**
+ * One pair's evidence: weighted tasks shared, agreements among them, last round together, rounds
+ * with an agreement, and the most agreed evidence one round gave.
+ */
 interface PairEvidence {
   evidence: number;
   agreements: number;
   last: number;
   rounds: number[];
+  peak?: number;
 }
 
 interface Answer {
@@ -94,12 +104,6 @@ function readAnswers(task: Task, responses: readonly ResponseView[], options: Sy
   });
 }
 
-/** The plugin part of task ids `<round>-<plugin>-<index>`: one detector memory serves every plugin of a run. */
-function scopeOf(tasks: readonly TaskResponses[]): string {
-  const match = tasks.length > 0 ? /^\d+-(.+)-\d+$/.exec(tasks[0].task.id) : null;
-  return match ? match[1] : 'tasks';
-}
-
 const pairKey = (a: string, b: string) => (a < b ? `${a} ${b}` : `${b} ${a}`);
 
 function isPairEvidence(value: Json | undefined): value is PairEvidence & Json {
@@ -126,15 +130,20 @@ function updatePairs(pairs: { [key: string]: Json }, round: number, tasks: reado
   for (const [key, add] of now) {
     const old = pairs[key];
     const kept = isPairEvidence(old) ? options.decay ** Math.max(0, round - old.last) : 0;
-    const before = isPairEvidence(old) ? old : { evidence: 0, agreements: 0, rounds: [] as number[] };
+    const before: Omit<PairEvidence, 'last'> = isPairEvidence(old) ? old : { evidence: 0, agreements: 0, rounds: [] };
     const rounds = add.agreements > 0 ? [...before.rounds.filter((r) => r !== round), round].slice(-ROUNDS_KEPT) : before.rounds;
-    pairs[key] = { evidence: round6(before.evidence * kept + add.evidence), agreements: round6(before.agreements * kept + add.agreements), last: round, rounds };
+    const peak = Math.max(before.peak ?? 0, add.agreements >= options.minRate * add.evidence ? add.agreements : 0);
+    pairs[key] = { evidence: round6(before.evidence * kept + add.evidence), agreements: round6(before.agreements * kept + add.agreements), last: round, rounds, peak: round6(peak) };
   }
   const linked = new Map<string, PairEvidence>();
   for (const [key, value] of Object.entries(pairs)) {
     if (!isPairEvidence(value)) continue;
     if (round - value.last > options.forgetAfterRounds) delete pairs[key];
-    else if (now.has(key) && value.evidence >= options.minEvidence && value.agreements >= options.minRate * value.evidence && value.rounds.length >= options.minRounds) linked.set(key, value);
+    else if (value.evidence >= options.minEvidence && value.agreements >= options.minRate * value.evidence && (value.rounds.length >= options.minRounds || (value.peak ?? 0) >= options.oneRoundEvidence)) {
+      // A linked pair stays linked in rounds where it gave no informative answer (all right answers):
+      // its answers there still coincide, and the earliest must still be the only one paid.
+      linked.set(key, value);
+    }
   }
   return linked;
 }
@@ -172,9 +181,10 @@ export function createSybilCluster(overrides: Partial<SybilClusterOptions> = {})
   const options = { ...SYBIL_CLUSTER_DEFAULTS, ...overrides };
   return defineDetector({
     name: 'sybil-cluster',
-    version: '1.0.0',
+    version: '1.1.0',
     inspectRound(ctx, tasks) {
-      const memoryKey = `pairs:${scopeOf(tasks)}`;
+      // One memory for every plugin (the engine passes them all at once): a pair is the same operator on each.
+      const memoryKey = 'pairs';
       const stored = ctx.memory.get(memoryKey);
       const pairs: { [key: string]: Json } = typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? stored : {};
       ctx.memory.set(memoryKey, pairs);
@@ -207,7 +217,7 @@ export function createSybilCluster(overrides: Partial<SybilClusterOptions> = {})
                 kept: who(kept),
                 penalised: later.map(who),
                 pairs: pairEvidence.slice(0, 20),
-                thresholds: { minEvidence: options.minEvidence, minRate: options.minRate, minRounds: options.minRounds },
+                thresholds: { minEvidence: options.minEvidence, minRate: options.minRate, minRounds: options.minRounds, oneRoundEvidence: options.oneRoundEvidence },
               },
             });
           }
