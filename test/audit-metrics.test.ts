@@ -1,7 +1,8 @@
 /**
  * A running `validator run --metrics-port 0 --log-format json`: its Prometheus endpoint, scraped
  * over real HTTP on 127.0.0.1 while rounds complete, serves every documented series with the
- * run's own counts; its stderr is JSON log lines with levels; nothing secret is in them (no round
+ * run's own counts (each evaluation's latency too); its stderr is JSON log lines with levels, the
+ * evaluators' own lines from the worker threads included; nothing secret is in them (no round
  * seed, revealed or not, and not the --seed the round seeds derive from).
  */
 import assert from 'node:assert/strict';
@@ -64,14 +65,22 @@ describe('validator run --metrics-port --log-format json', { timeout: 600_000 },
       assert.equal(sample(last, 'proctor_weight_submissions_total{mode="set_weights",outcome="accepted"}'), completed);
       assert.ok((sample(last, 'proctor_evaluations_total{evaluator="ground-truth",status="ok"}') ?? 0) > 0);
       assert.ok((sample(last, 'proctor_evaluation_step_seconds_count') ?? 0) === completed);
+      // Each evaluation's own time, by plugin and evaluator: one observation per evaluation counted.
+      const evaluated = sample(last, 'proctor_evaluations_total{evaluator="ground-truth",status="ok"}')!;
+      assert.equal(sample(last, 'proctor_evaluation_latency_seconds_count{plugin="text",evaluator="ground-truth"}'), evaluated);
+      assert.ok((sample(last, 'proctor_evaluation_latency_seconds_sum{plugin="text",evaluator="ground-truth"}') ?? 0) > 0);
+      assert.ok((sample(last, 'proctor_evaluation_latency_seconds_count{plugin="text",evaluator="perplexity"}') ?? 0) > 0);
 
-      // The log: JSON objects with a level and a message; pool workers' evaluator lines are plain (`[name@version] …`).
+      // The log: every line a JSON object with a level and a message, the evaluators' lines from the worker threads included.
       const lines = stderr.split('\n').filter((l) => l.length > 0);
-      const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; round?: number });
+      for (const l of lines) assert.ok(l.startsWith('{'), `a stderr line that is not JSON: ${l}`);
+      const json = lines.map((l) => JSON.parse(l) as { level: number; msg: string; round?: number; evaluator?: string; evaluatorVersion?: string });
       assert.ok(json.length >= rounds + 2);
       for (const entry of json) assert.ok(typeof entry.level === 'number' && typeof entry.msg === 'string');
       assert.deepEqual(json.filter((e) => typeof e.round === 'number').map((e) => e.round), [1, 2, 3, 4]);
-      for (const l of lines.filter((l) => !l.startsWith('{'))) assert.match(l, /^\[[a-z0-9-]+@[\d.]+\] /, `a stderr line that is neither JSON nor an evaluator's: ${l}`);
+      const fromEvaluators = json.filter((e) => e.evaluator !== undefined);
+      assert.ok(fromEvaluators.some((e) => e.evaluator === 'perplexity' && /^\[perplexity@[\d.]+\] scoring with /.test(e.msg)), 'the perplexity evaluator\'s setup line');
+      for (const e of fromEvaluators) assert.ok(e.level === 30 && typeof e.evaluatorVersion === 'string' && e.msg.startsWith(`[${e.evaluator}@${e.evaluatorVersion}] `));
 
       const seeds = (store.prepare('SELECT seed FROM rounds').all() as { seed: string }[]).map((r) => r.seed);
       assert.equal(seeds.length, rounds);

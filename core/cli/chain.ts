@@ -11,6 +11,7 @@ import { axonAddress } from '../chain/axon.js';
 import { resolveNetwork, type ChainTarget } from '../chain/network.js';
 import { connectSubtensor, type SubnetSnapshot } from '../chain/subtensor.js';
 import { runChainValidator, type ChainRunSummary } from '../engine/chain-runner.js';
+import type { RunMetrics } from '../metrics/metrics.js';
 import { confidenceFrom, type ConfidenceFlags } from './confidence-flags.js';
 import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
 import { isPublicAddress } from '../transport/address.js';
@@ -180,7 +181,7 @@ function printChainSummary(s: ChainRunSummary): void {
  * `validator run --network … --netuid …`: validates a real subnet until `--rounds` / `--epochs`
  * (when given) or Ctrl-C, which finishes the round in flight first.
  */
-export async function runChainCommand(flags: ChainRunFlags, command: Command | undefined, plugins: LoadedPlugin[], log: (line: string) => void): Promise<void> {
+export async function runChainCommand(flags: ChainRunFlags, command: Command | undefined, plugins: LoadedPlugin[], log: (line: string) => void, metrics?: RunMetrics): Promise<void> {
   const target = resolveNetwork(flags.network, process.env);
   if (flags.netuid === undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--netuid', problem: 'is required with --network (the subnet to validate)' });
   const netuid = parseNetuid(flags.netuid);
@@ -218,6 +219,7 @@ export async function runChainCommand(flags: ChainRunFlags, command: Command | u
       allowPrivateMiners: privateMinersAllowed(target),
       signal: controller.signal,
       log,
+      metrics,
     });
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
     else printChainSummary(summary);

@@ -142,13 +142,13 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
   const metricsPort = flags.metricsPort !== undefined ? integer('--metrics-port', flags.metricsPort, 0, 65535) : null;
   // A real chain (core/cli/chain.ts) when --network or --netuid is given; the embedded subnet otherwise.
   if ((flags.network !== undefined || flags.netuid !== undefined) && flags.redTeam !== undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--red-team', problem: 'adds miners to the embedded local subnet; it cannot be used with --network or --netuid' });
-  if ((flags.network !== undefined || flags.netuid !== undefined) && metricsPort !== null) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--metrics-port', problem: 'is recorded on the embedded local subnet only for now; the chain round loop does not report its rounds yet' });
-  if (flags.network !== undefined || flags.netuid !== undefined) return runChainCommand(flags, command, plugins, log);
-  const minersFromFile = flags.miners ? readMinersFile(flags.miners) : { external: [], redTeam: [] };
-  log(`validator run: plugins ${plugins.map((p) => `${p.definition.name}@${p.definition.version}`).join(', ')}; ${rounds} round(s); database ${flags.db}`);
+  const chainRun = flags.network !== undefined || flags.netuid !== undefined;
+  const minersFromFile = !chainRun && flags.miners ? readMinersFile(flags.miners) : { external: [], redTeam: [] };
   const metrics = metricsPort !== null ? createRunMetrics() : undefined;
   const server = metrics ? await serveMetrics(metrics, { port: metricsPort!, host: flags.metricsHost }) : null;
   if (server) log(`metrics at ${server.url}`, { url: server.url });
+  if (chainRun) return runChainCommand(flags, command, plugins, log, metrics).finally(() => server?.close());
+  log(`validator run: plugins ${plugins.map((p) => `${p.definition.name}@${p.definition.version}`).join(', ')}; ${rounds} round(s); database ${flags.db}`);
   const summary = await runLocalValidator({
     plugins,
     db: flags.db,

@@ -27,6 +27,8 @@ import { runRound } from './round.js';
 import { createTaskLedger } from './task-guard.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
+import type { RunMetrics } from '../metrics/metrics.js';
+import { evaluatorLogger, type LogFields } from '../log/logger.js';
 
 export interface ChainRunOptions {
   plugins: LoadedPlugin[];
@@ -58,7 +60,10 @@ export interface ChainRunOptions {
   /** How often to poll for a new block between rounds. */
   blockPollMs?: number;
   submitTimeoutMs?: number;
-  log: (line: string) => void;
+  /** Progress and diagnostics (stderr); `fields` are structured (`core/log/logger.ts`), never secret. */
+  log: (line: string, fields?: LogFields) => void;
+  /** Prometheus series to update after each round and submission (`core/metrics/metrics.ts`). */
+  metrics?: RunMetrics;
 }
 
 export interface ChainRunSummary {
@@ -139,7 +144,8 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
     );
     store = openStore(o.db);
     const abandoned = store.abandonOpenRounds();
-    if (abandoned.length > 0) o.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`);
+    if (abandoned.length > 0) o.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`, { level: 'warn', rounds: abandoned });
+    o.metrics?.roundsAbandoned(abandoned.length);
     const runSeed = o.seed ?? randomBytes(16).toString('hex');
     const runId = store.startRun({
       engineVersion: ENGINE_VERSION,
@@ -151,7 +157,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
     });
     const records = chainRecords(store.db);
     const setter = createWeightSetter({ client: chain, hotkey: o.hotkey, netuid: o.netuid, network: o.target.network, records, versionKey: o.versionKey, log: o.log, submitTimeoutMs: o.submitTimeoutMs });
-    pool = createEvaluatorPool({ size: o.poolSize, timeoutMs: o.evaluatorTimeoutMs });
+    pool = createEvaluatorPool({ size: o.poolSize, timeoutMs: o.evaluatorTimeoutMs, log: evaluatorLogger(o.log) });
     // The input guard's and the probes' history: every input issued before, earlier rounds' seeds.
     const ledger = createTaskLedger(store.db);
     const confidence = o.confidence ?? DEFAULT_CONFIDENCE;
@@ -240,6 +246,8 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
         chainSnapshot: null,
       });
       ledger.record(outcome.tasks.flatMap((t) => (t.inputHash ? [t.inputHash] : [])));
+      o.metrics?.roundCompleted({ number, durationMs: Date.now() - started, ...outcome });
+      for (const a of roundActions) o.metrics?.weightSubmission(a.mode, a.outcome);
       rounds.push(number);
       actions.push(...roundActions.map((a) => ({ ...a, round: number })));
       for (const s of outcome.minerScores) {
@@ -247,7 +255,17 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
         scoreTotals.set(s.uid, { total: t.total + s.score, count: t.count + 1 });
       }
       const said = roundActions.map((a) => `${a.mode} ${a.outcome}${a.outcome === 'accepted' ? '' : `: ${a.detail}`}`).join('; ');
-      o.log(`round ${number} at block ${snapshot.block}: ${serving.length} serving miner(s), ${outcome.responses.length} responses, ${((Date.now() - started) / 1000).toFixed(2)} s; ${said}${epochNow ? `; epoch ${marker} ran` : ''}`);
+      const seconds = (Date.now() - started) / 1000;
+      o.log(`round ${number} at block ${snapshot.block}: ${serving.length} serving miner(s), ${outcome.responses.length} responses, ${seconds.toFixed(2)} s; ${said}${epochNow ? `; epoch ${marker} ran` : ''}`, {
+        round: number,
+        block: snapshot.block,
+        responses: outcome.responses.length,
+        byStatus: outcome.stats.byStatus,
+        evaluations: outcome.stats.evaluations,
+        findings: outcome.findings.length,
+        submissions: roundActions.map((a) => ({ mode: a.mode, outcome: a.outcome })),
+        seconds,
+      });
       await nextBlock(chain, snapshot.block, o);
     }
 

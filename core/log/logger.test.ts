@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger, logFunction, prettyLine, type LogFormat } from './logger.js';
+import { createEvaluatorPool } from '../pool/pool.js';
+import { createLogger, evaluatorLogger, logFunction, prettyLine, type LogFormat } from './logger.js';
 
 function capture(format: LogFormat, level: 'debug' | 'info' | 'warn' = 'info') {
   const lines: string[] = [];
@@ -50,5 +51,21 @@ describe('validator logs', () => {
     assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} WARN  marked round\(s\) 4 abandoned$/);
     assert.match(lines[1], /^\d\d:\d\d:\d\d\.\d{3} INFO  round=2 db=\/tmp\/x\.db byStatus=\{"ok":3\}$/);
     assert.equal(prettyLine('not json'), 'not json\n');
+  });
+
+  it("writes evaluators' ctx.log lines from the worker threads as the logger's own lines, tagged with name and version", async () => {
+    const { log, lines } = capture('json');
+    const module = new URL('../../test/fixtures/evaluators/chatty.js', import.meta.url).href;
+    const pool = createEvaluatorPool({ size: 1, log: evaluatorLogger(log) });
+    try {
+      await pool.evaluate([{ id: 0, evaluator: { name: 'chatty', version: '1.0.0', module, options: {} }, sample: { task: { id: 't', kind: 'k', prompt: 'p', payload: null, answer: 'a', meta: {} }, response: 'hi' } }]);
+      for (let i = 0; i < 400 && lines.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      await pool.close();
+    }
+    const entries = lines.map((l) => JSON.parse(l) as { level: number; msg: string; evaluator: string; evaluatorVersion: string });
+    assert.deepEqual(entries.map((e) => [e.level, e.evaluator, e.evaluatorVersion]), [[30, 'chatty', '1.0.0'], [30, 'chatty', '1.0.0']]);
+    assert.match(entries[0].msg, /^\[chatty@1\.0\.0\] loading in thread \d+$/);
+    assert.equal(entries[1].msg, '[chatty@1.0.0] scoring "hi"');
   });
 });

@@ -10,6 +10,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Level, type LevelWithSilent, type Logger } from 'pino';
 import type { Json } from '../plugin-api.js';
+import type { EvaluatorLogRecord } from '../pool/evaluation.js';
 
 export type LogFormat = 'json' | 'pretty';
 export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
@@ -96,4 +97,18 @@ export function logFunction(logger: Logger): LogFn {
     if (Object.keys(rest).length > 0) logger[level](rest, message);
     else logger[level](message);
   };
+}
+
+/**
+ * Evaluators' `ctx.log` lines (posted from the pool's worker threads) through the run's logger:
+ * info level, tagged with the evaluator's name and version, the message as the evaluator wrote it.
+ *
+ * @example
+ * ```ts
+ * const pool = createEvaluatorPool({ log: evaluatorLogger(log) });
+ * // {"level":30,"evaluator":"ocr-match","evaluatorVersion":"1.0.0","msg":"[ocr-match@1.0.0] reading with PP-OCRv4 …"}
+ * ```
+ */
+export function evaluatorLogger(log: (message: string, fields?: LogFields) => void): (record: EvaluatorLogRecord) => void {
+  return (r) => log(`[${r.evaluator}@${r.version}] ${r.message}`, { level: r.level, evaluator: r.evaluator, evaluatorVersion: r.version });
 }

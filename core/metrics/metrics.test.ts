@@ -20,6 +20,11 @@ const round = {
     { evaluator: 'ocr-match', status: 'ok' },
     { evaluator: 'ocr-match', status: 'error' },
   ],
+  evaluationTimes: [
+    { plugin: 'text', evaluator: 'ground-truth', ms: 3 },
+    { plugin: 'image', evaluator: 'ocr-match', ms: 400 },
+    { plugin: 'image', evaluator: 'ocr-match', ms: 10_000 },
+  ],
   findings: [{ detector: 'near-duplicate-text' }, { detector: 'near-duplicate-text' }],
   stats: { evaluationMs: 800, queryMs: 1200 },
 };
@@ -58,6 +63,10 @@ describe('validator metrics', () => {
       assert.equal(sample('proctor_response_latency_seconds_bucket{le="0.05",plugin="text"}'), 1);
       assert.equal(sample('proctor_evaluations_total{evaluator="ocr-match",status="error"}'), 1);
       assert.equal(sample('proctor_evaluations_total{evaluator="ground-truth",status="ok"}'), 1);
+      assert.equal(sample('proctor_evaluation_latency_seconds_count{plugin="image",evaluator="ocr-match"}'), 2);
+      assert.equal(sample('proctor_evaluation_latency_seconds_sum{plugin="image",evaluator="ocr-match"}'), 10.4);
+      assert.equal(sample('proctor_evaluation_latency_seconds_bucket{le="0.5",plugin="image",evaluator="ocr-match"}'), 1);
+      assert.equal(sample('proctor_evaluation_latency_seconds_bucket{le="0.005",plugin="text",evaluator="ground-truth"}'), 1);
       assert.equal(sample('proctor_evaluation_step_seconds_sum'), 0.8);
       assert.equal(sample('proctor_query_step_seconds_sum'), 1.2);
       assert.equal(sample('proctor_round_duration_seconds_sum'), 2.4);

@@ -17,6 +17,7 @@ export const METRIC_NAMES = [
   'proctor_responses_total',
   'proctor_response_latency_seconds',
   'proctor_evaluations_total',
+  'proctor_evaluation_latency_seconds',
   'proctor_evaluation_step_seconds',
   'proctor_query_step_seconds',
   'proctor_findings_total',
@@ -30,6 +31,8 @@ export interface RoundMetricsInput {
   tasks: readonly { key: string; plugin: string }[];
   responses: readonly { taskKey: string; status: string; latencyMs: number }[];
   scores: readonly { evaluator: string; status: string }[];
+  /** Each evaluation's own time in its worker, ms (`EvaluationResult.ms`); those without one are left out. */
+  evaluationTimes: readonly { plugin: string; evaluator: string; ms: number }[];
   findings: readonly { detector: string }[];
   stats: { evaluationMs: number; queryMs: number };
 }
@@ -49,7 +52,7 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
  * @example
  * ```ts
  * const metrics = createRunMetrics();
- * metrics.roundCompleted({ number: 1, durationMs: 1200, tasks, responses, scores, findings, stats });
+ * metrics.roundCompleted({ number: 1, durationMs: 1200, tasks, responses, scores, evaluationTimes, findings, stats });
  * await metrics.registry.metrics(); // the Prometheus text format
  * ```
  */
@@ -63,10 +66,11 @@ export function createRunMetrics(options: { processMetrics?: boolean } = {}): Ru
   const responses = new Counter({ name: 'proctor_responses_total', help: 'Miner responses, by plugin and status (ok, timeout, invalid_response, ...).', labelNames: ['plugin', 'status'], registers });
   const latency = new Histogram({ name: 'proctor_response_latency_seconds', help: 'Time from query to the last byte of each miner response, by plugin.', labelNames: ['plugin'], buckets: SECONDS, registers });
   const evaluations = new Counter({ name: 'proctor_evaluations_total', help: 'Evaluations, by evaluator and status (ok or error).', labelNames: ['evaluator', 'status'], registers });
+  const evaluationLatency = new Histogram({ name: 'proctor_evaluation_latency_seconds', help: "Time of one evaluation (one evaluator's score call on one response) in its worker thread, by plugin and evaluator.", labelNames: ['plugin', 'evaluator'], buckets: SECONDS, registers });
   const evaluationSeconds = new Histogram({ name: 'proctor_evaluation_step_seconds', help: "Wall time of a round's evaluations in the worker pool.", buckets: SECONDS, registers });
   const querySeconds = new Histogram({ name: 'proctor_query_step_seconds', help: "Wall time of a round's queries to miners.", buckets: SECONDS, registers });
   const findings = new Counter({ name: 'proctor_findings_total', help: 'Detector findings, by detector.', labelNames: ['detector'], registers });
-  const submissions = new Counter({ name: 'proctor_weight_submissions_total', help: 'Weight submissions, by mode (set_weights, commit, reveal) and outcome (accepted, rejected, skipped, unknown).', labelNames: ['mode', 'outcome'], registers });
+  const submissions = new Counter({ name: 'proctor_weight_submissions_total', help: 'Weight submissions, by mode (set_weights, commit, reveal) and outcome (accepted, rejected, failed, skipped, unknown).', labelNames: ['mode', 'outcome'], registers });
   // Series with labels appear once observed; zero the counters whose labels are known up front so a scrape always shows them.
   rounds.inc({ outcome: 'complete' }, 0);
   rounds.inc({ outcome: 'abandoned' }, 0);
@@ -84,6 +88,7 @@ export function createRunMetrics(options: { processMetrics?: boolean } = {}): Ru
         latency.observe({ plugin }, resp.latencyMs / 1000);
       }
       for (const s of r.scores) evaluations.inc({ evaluator: s.evaluator, status: s.status });
+      for (const e of r.evaluationTimes) evaluationLatency.observe({ plugin: e.plugin, evaluator: e.evaluator }, e.ms / 1000);
       for (const f of r.findings) findings.inc({ detector: f.detector });
       evaluationSeconds.observe(r.stats.evaluationMs / 1000);
       querySeconds.observe(r.stats.queryMs / 1000);

@@ -4,6 +4,7 @@
  * pool's retries and the single-thread inline evaluator all score through `scoreOne`, so a sample
  * gets the same verdict wherever it runs.
  */
+import { performance } from 'node:perf_hooks';
 import { isProctorError, proctorError } from '../errors.js';
 import type { ErrorCode, ProctorError } from '../errors.js';
 import type { EvaluatorContext, EvaluatorDefinition, Json, Sample } from '../plugin-api.js';
@@ -53,12 +54,55 @@ export type EvaluationErrorCode = Extract<
  * { id: 8, status: 'error', code: 'PROCTOR_ERR_EVALUATOR_TIMEOUT', message: 'evaluator … took longer than 10000 ms; …' }
  * ```
  */
-export type EvaluationResult =
+export type EvaluationResult = (
   | { id: number; status: 'ok'; value: number; details: Record<string, Json> }
-  | { id: number; status: 'error'; code: EvaluationErrorCode; message: string };
+  | { id: number; status: 'error'; code: EvaluationErrorCode; message: string }
+) & {
+  /**
+   * Wall time of this one `score` call in its thread, ms (not the queue, not `setup`); for a
+   * timeout, the limit it ran past. Absent when the evaluator never ran (setup or input errors).
+   * A fact about the machine, not the verdict: it is not stored and replay ignores it.
+   */
+  ms?: number;
+};
+
+/**
+ * A line an evaluator wrote with `ctx.log`, tagged with who wrote it. Workers post these to the
+ * main thread, which writes them through the run's logger (`core/log`), never straight to stderr.
+ *
+ * @example
+ * ```ts
+ * { level: 'info', evaluator: 'ocr-match', version: '1.0.0', message: 'reading with PP-OCRv4 …' }
+ * ```
+ */
+export interface EvaluatorLogRecord {
+  level: 'info';
+  evaluator: string;
+  version: string;
+  message: string;
+}
+
+/** Where evaluator log records go. */
+export type EvaluatorLogSink = (record: EvaluatorLogRecord) => void;
+
+/** The longest evaluator log message kept; the rest is cut (an evaluator cannot flood the log). */
+export const EVALUATOR_LOG_MAX = 2000;
+
+/** Without a sink, a record is one plain stderr line (stdout carries the CLI's machine-readable output). */
+export const stderrLogSink: EvaluatorLogSink = (r) => void process.stderr.write(`[${r.evaluator}@${r.version}] ${r.message}\n`);
+
+/** An evaluator's `ctx.log`: any value as text, capped, tagged with the evaluator. */
+function evaluatorLog(ref: { name: string; version: string }, sink: EvaluatorLogSink): (message: string) => void {
+  return (message) => {
+    const text = String(message);
+    sink({ level: 'info', evaluator: ref.name, version: ref.version, message: text.length > EVALUATOR_LOG_MAX ? `${text.slice(0, EVALUATOR_LOG_MAX)}…` : text });
+  };
+}
 
 /** A result before it is tied to a job (each member of the union without its `id`). */
-export type EvaluationOutcome = EvaluationResult extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+export type EvaluationOutcome =
+  | { status: 'ok'; value: number; details: Record<string, Json>; ms?: number }
+  | { status: 'error'; code: EvaluationErrorCode; message: string; ms?: number };
 
 /**
  * Scores jobs: the worker pool, or the single-thread inline evaluator. Results come back in the
@@ -197,7 +241,7 @@ export function resolveOptions(definition: EvaluatorDefinition, given: Record<st
  * (module, version, options) and then keeps warm. Throws `PROCTOR_ERR_EVALUATOR_INVALID` (module,
  * name, version or options) or `PROCTOR_ERR_EVALUATOR_SETUP`.
  */
-export async function prepareEvaluator(ref: EvaluatorRef): Promise<PreparedEvaluator> {
+export async function prepareEvaluator(ref: EvaluatorRef, sink: EvaluatorLogSink = stderrLogSink): Promise<PreparedEvaluator> {
   const definition = await loadEvaluator(ref.module);
   if (definition.name !== ref.name || definition.version !== ref.version) {
     throw proctorError('PROCTOR_ERR_EVALUATOR_INVALID', {
@@ -207,8 +251,7 @@ export async function prepareEvaluator(ref: EvaluatorRef): Promise<PreparedEvalu
   }
   const label = evaluatorLabel(definition);
   const options = Object.freeze(resolveOptions(definition, ref.options, ref.module));
-  // stderr, never stdout: stdout carries the CLI's machine-readable output.
-  const context = { options, log: (message: string) => void process.stderr.write(`[${label}] ${message}\n`) };
+  const context = { options, log: evaluatorLog(definition, sink) };
   let state: unknown;
   try {
     state = definition.setup === undefined ? undefined : await definition.setup(context);
@@ -258,11 +301,19 @@ export async function scoreOne(
   const missing = missingInput(definition, sample);
   if (missing !== undefined) return errorOutcome(proctorError('PROCTOR_ERR_EVALUATOR_INPUT_MISSING', { evaluator: label, input: missing }));
   let returned: unknown;
+  const started = performance.now();
   try {
     returned = await definition.score(context, sample, state);
   } catch (error) {
-    return errorOutcome(proctorError('PROCTOR_ERR_EVALUATOR_FAILED', { evaluator: label, detail: describeError(error) }, error));
+    return { ...errorOutcome(proctorError('PROCTOR_ERR_EVALUATOR_FAILED', { evaluator: label, detail: describeError(error) }, error)), ms: performance.now() - started };
   }
+  const ms = performance.now() - started;
+  return { ...checkVerdict(definition, returned), ms };
+}
+
+/** What `score` returned, checked: a value in range and JSON details, or the coded error it is. */
+function checkVerdict(definition: EvaluatorDefinition, returned: unknown): EvaluationOutcome {
+  const label = evaluatorLabel(definition);
   const verdict = typeof returned === 'number' ? { value: returned, details: {} } : (returned as { value?: unknown; details?: unknown } | null);
   if (verdict === null || typeof verdict !== 'object' || typeof verdict.value !== 'number') {
     const detail = `score returned ${returned === null ? 'null' : typeof returned}, not a number or { value, details }`;

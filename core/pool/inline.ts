@@ -6,7 +6,7 @@
  * It has no timeouts and no isolation: a `score` that loops forever hangs the caller, and one that
  * calls `process.exit()` ends the process. Use the pool wherever a response is untrusted.
  */
-import type { EvaluationOutcome, EvaluationResult, EvaluationRunner, PreparedEvaluator } from './evaluation.js';
+import type { EvaluationOutcome, EvaluationResult, EvaluationRunner, EvaluatorLogSink, PreparedEvaluator } from './evaluation.js';
 import { keyCache, preparationOutcome, prepareEvaluator, scoreOne } from './evaluation.js';
 
 /**
@@ -19,7 +19,7 @@ import { keyCache, preparationOutcome, prepareEvaluator, scoreOne } from './eval
  * const [result] = await inline.evaluate([{ id: 0, evaluator, sample }]);
  * ```
  */
-export function createInlineEvaluator(): EvaluationRunner {
+export function createInlineEvaluator(options: { log?: EvaluatorLogSink } = {}): EvaluationRunner {
   const prepared = new Map<string, PreparedEvaluator>();
 
   return {
@@ -35,7 +35,7 @@ export function createInlineEvaluator(): EvaluationRunner {
         let outcome = failed.get(key);
         if (ready === undefined && outcome === undefined) {
           try {
-            ready = await prepareEvaluator(job.evaluator);
+            ready = await prepareEvaluator(job.evaluator, options.log);
             prepared.set(key, ready);
           } catch (error) {
             outcome = preparationOutcome(error, job.evaluator);

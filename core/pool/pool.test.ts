@@ -2,7 +2,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Json, Sample } from '../plugin-api.js';
-import type { EvaluationJob, EvaluationResult, EvaluatorRef } from './evaluation.js';
+import type { EvaluationJob, EvaluationResult, EvaluatorLogRecord, EvaluatorRef } from './evaluation.js';
+import { EVALUATOR_LOG_MAX } from './evaluation.js';
 import { createInlineEvaluator } from './inline.js';
 import { createEvaluatorPool } from './pool.js';
 import type { EvaluatorPool } from './pool.js';
@@ -24,11 +25,12 @@ function values(results: EvaluationResult[]): (number | string)[] {
   return results.map((result) => (result.status === 'ok' ? result.value : result.code));
 }
 
-/** A result without the facts that depend on which thread scored it. */
+/** A result without the facts that depend on which thread scored it, and when. */
 function withoutThreadFacts(result: EvaluationResult): EvaluationResult {
-  if (result.status !== 'ok') return result;
-  const { threadId: _thread, setups: _setups, setupOfThisState: _state, ...details } = result.details;
-  return { ...result, details };
+  const { ms: _ms, ...rest } = result;
+  if (rest.status !== 'ok') return rest;
+  const { threadId: _thread, setups: _setups, setupOfThisState: _state, ...details } = rest.details;
+  return { ...rest, details };
 }
 
 describe('the evaluator pool', () => {
@@ -198,5 +200,48 @@ describe('evaluator setup in the pool', () => {
     }
     assert.equal(threads.size, 2, 'both workers took part');
     assert.equal(pool.stats().batches, 12);
+  });
+});
+
+describe('evaluator logs from the workers', () => {
+  it("posts each ctx.log line to the pool's sink, tagged with the evaluator, live and capped, with each score call's time", async () => {
+    const records: EvaluatorLogRecord[] = [];
+    const pool = createEvaluatorPool({ size: 2, batchSize: 2, log: (r) => records.push(r) });
+    try {
+      const results = await pool.evaluate(jobsFor(fixture('chatty'), ['a', 'b', 'c', 'long']));
+      assert.deepEqual(values(results), [1, 1, 1, 1]);
+      for (const r of results) assert.ok(typeof r.ms === 'number' && r.ms >= 0, `ms of job ${r.id}: ${r.ms}`);
+      // Records travel on their own channel: wait for the six lines (two setups, four scores) to arrive.
+      for (let i = 0; i < 400 && records.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(records.length, 6, JSON.stringify(records));
+      for (const r of records) assert.deepEqual([r.level, r.evaluator, r.version], ['info', 'chatty', '1.0.0']);
+      const messages = records.map((r) => r.message);
+      assert.equal(messages.filter((m) => m.startsWith('loading in thread ')).length, 2, 'one setup line per worker');
+      for (const m of ['scoring "a"', 'scoring "b"', 'scoring "c"']) assert.ok(messages.includes(m), m);
+      const long = messages.find((m) => m.startsWith('xxx'))!;
+      assert.equal(long.length, EVALUATOR_LOG_MAX + 1, 'cut at the cap, with an ellipsis');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends the inline evaluator\'s lines to its sink too, and a timed-out job reports the limit as its time', async () => {
+    const records: EvaluatorLogRecord[] = [];
+    const inline = createInlineEvaluator({ log: (r) => records.push(r) });
+    try {
+      await inline.evaluate(jobsFor(fixture('chatty'), ['z']));
+      assert.deepEqual(records.map((r) => r.message), [records[0].message, 'scoring "z"']);
+      assert.match(records[0].message, /^loading in thread /);
+    } finally {
+      await inline.close();
+    }
+    const pool = createEvaluatorPool({ size: 1, timeoutMs: 200 });
+    try {
+      const [hung] = await pool.evaluate(jobsFor(fixture('hangs'), [{ hang: true }]));
+      assert.equal(hung.status, 'error');
+      assert.equal(hung.ms, 200);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -15,7 +15,9 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { proctorError } from '../errors.js';
-import type { EvaluationJob, EvaluationResult, EvaluationRunner, EvaluatorRef } from './evaluation.js';
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
+import type { EvaluationJob, EvaluationResult, EvaluationRunner, EvaluatorLogRecord, EvaluatorLogSink, EvaluatorRef } from './evaluation.js';
 import { errorOutcome, evaluatorLabel, keyCache } from './evaluation.js';
 import { batchPhase, heartbeatSlot } from './worker.js';
 import type { EvaluationBatch } from './worker.js';
@@ -29,6 +31,8 @@ export interface EvaluatorPoolOptions {
   setupTimeoutMs?: number;
   /** Most jobs sent to a worker at once; default 32. Smaller batches spread over more workers. */
   batchSize?: number;
+  /** Where evaluators' `ctx.log` lines go, posted from the workers; plain stderr lines without it. */
+  log?: EvaluatorLogSink;
 }
 
 export interface EvaluatorPoolStats {
@@ -106,6 +110,18 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions = {}): Evaluat
   // piscina replaces it and reports it here, where an unheard 'error' would crash the process.
   piscina.on('error', () => {});
 
+  // Workers post evaluators' log records on a channel of this pool's own; each is checked before it reaches the sink.
+  const logs = options.log === undefined ? null : new BroadcastChannel(`proctor-evaluator-log-${randomUUID()}`);
+  if (logs !== null) {
+    logs.onmessage = (event) => {
+      const r = (event as MessageEvent).data as Partial<EvaluatorLogRecord> | null;
+      if (r !== null && typeof r === 'object' && typeof r.evaluator === 'string' && typeof r.version === 'string' && typeof r.message === 'string') {
+        options.log!({ level: 'info', evaluator: r.evaluator, version: r.version, message: r.message });
+      }
+    };
+    logs.unref();
+  }
+
   const watched = new Set<Watched>();
   const tickMs = Math.min(250, Math.max(5, Math.floor(Math.min(timeoutMs, setupTimeoutMs) / 10)));
   let watchdog: NodeJS.Timeout | null = null;
@@ -147,7 +163,7 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions = {}): Evaluat
     counts.batches += 1;
     watch(batch);
     try {
-      return await piscina.run({ evaluator, jobs, heartbeat }, { signal: batch.controller.signal });
+      return await piscina.run({ evaluator, jobs, heartbeat, logChannel: logs?.name }, { signal: batch.controller.signal });
     } catch (error) {
       if (batch.timedOutIn !== null) {
         counts.timeouts += 1;
@@ -168,7 +184,7 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions = {}): Evaluat
         : failure.kind === 'timeout'
           ? proctorError('PROCTOR_ERR_EVALUATOR_TIMEOUT', { evaluator, timeoutMs })
           : proctorError('PROCTOR_ERR_EVALUATOR_SETUP', { evaluator, detail: `load and setup took longer than ${setupTimeoutMs} ms` });
-    return { id: job.id, ...errorOutcome(error) };
+    return { id: job.id, ...errorOutcome(error), ...(failure.kind === 'timeout' ? { ms: timeoutMs } : {}) };
   }
 
   async function evaluateAll(jobs: readonly EvaluationJob[], onProgress?: (done: number) => void): Promise<EvaluationResult[]> {
@@ -228,7 +244,9 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions = {}): Evaluat
     stats: () => ({ size, ...counts }),
     close() {
       // Evaluations in flight finish first: each is bounded by the timeouts.
-      closing ??= Promise.allSettled([...inFlight]).then(() => piscina.close());
+      closing ??= Promise.allSettled([...inFlight])
+        .then(() => piscina.close())
+        .then(() => logs?.close());
       return closing;
     },
   };

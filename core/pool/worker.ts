@@ -6,8 +6,9 @@
  * count bumped as each job starts. Timeouts are measured from those beats, so time spent queued
  * or in `setup` never counts against a sample.
  */
-import type { EvaluationJob, EvaluationResult, EvaluatorRef, PreparedEvaluator } from './evaluation.js';
-import { evaluatorKey, prepareEvaluator, preparationOutcome, scoreOne } from './evaluation.js';
+import { BroadcastChannel } from 'node:worker_threads';
+import type { EvaluationJob, EvaluationResult, EvaluatorLogSink, EvaluatorRef, PreparedEvaluator } from './evaluation.js';
+import { evaluatorKey, prepareEvaluator, preparationOutcome, scoreOne, stderrLogSink } from './evaluation.js';
 
 /** What the main thread sends: jobs of one evaluator, and where to beat. Plain data only. */
 export interface EvaluationBatch {
@@ -15,6 +16,8 @@ export interface EvaluationBatch {
   jobs: EvaluationJob[];
   /** Int32 slots `[phase, jobsStarted]`; see `heartbeatSlot`. */
   heartbeat?: SharedArrayBuffer;
+  /** The `BroadcastChannel` the pool listens on for evaluators' `ctx.log` records; stderr without it. */
+  logChannel?: string;
 }
 
 /** The heartbeat's layout: slot indexes and the phase values. */
@@ -24,14 +27,31 @@ export const batchPhase = { queued: 0, preparing: 1, scoring: 2 } as const;
 /** Successful preparations only: a failed `setup` is tried again by the next batch. */
 const prepared = new Map<string, PreparedEvaluator>();
 
-export default async function evaluateBatch({ evaluator, jobs, heartbeat }: EvaluationBatch): Promise<EvaluationResult[]> {
+/**
+ * Evaluators keep their context (and its `log`) for the worker's life, so `ctx.log` posts to the
+ * channel of the batch running now, not of the batch that set the evaluator up. Records go out as
+ * they are written, so a batch that is later terminated for a timeout has already sent its lines.
+ */
+let channel: BroadcastChannel | null = null;
+const workerSink: EvaluatorLogSink = (record) => (channel !== null ? channel.postMessage(record) : stderrLogSink(record));
+
+function useChannel(name: string | undefined): void {
+  if (name === undefined || channel?.name === name) return;
+  channel?.close();
+  channel = new BroadcastChannel(name);
+  // The worker lives for the pool's tasks, not for its channel.
+  channel.unref();
+}
+
+export default async function evaluateBatch({ evaluator, jobs, heartbeat, logChannel }: EvaluationBatch): Promise<EvaluationResult[]> {
+  useChannel(logChannel);
   const beat = heartbeat === undefined ? undefined : new Int32Array(heartbeat);
   const key = evaluatorKey(evaluator);
   let ready = prepared.get(key);
   if (ready === undefined) {
     if (beat !== undefined) Atomics.store(beat, heartbeatSlot.phase, batchPhase.preparing);
     try {
-      ready = await prepareEvaluator(evaluator);
+      ready = await prepareEvaluator(evaluator, workerSink);
     } catch (error) {
       const outcome = preparationOutcome(error, evaluator);
       return jobs.map((job) => ({ id: job.id, ...outcome }));
