@@ -155,8 +155,10 @@ export async function startLocalSubnet(options: LocalSubnetOptions): Promise<Loc
     miners,
     simulateValidators(scores) {
       simulated.forEach((v, i) => {
-        // Each sees the same answers with its own noise (≈ ±0.1), keeps its own moving average.
-        const noisy = scores.map((s) => ({ ...s, score: Math.min(1, Math.max(0, s.score + (noise() + noise() + noise() - 1.5) * 0.2)) }));
+        // Each sees the same answers with its own noise (≈ ±0.1 at a mid score), keeps its own moving
+        // average. The noise scales with the score: validators disagree on how good an answer is,
+        // never on a non-answer or a penalised copy, so a 0 stays 0 instead of earning a noise floor.
+        const noisy = scores.map((s) => ({ ...s, score: Math.min(1, Math.max(0, s.score * (1 + (noise() + noise() + noise() - 1.5) * 0.4))) }));
         const next = updateMovingAverages(new Map(Object.entries(averages[v.address])), noisy, 0.1);
         averages[v.address] = Object.fromEntries(next.map((a) => [a.hotkey, a.value]));
         const { uids, values } = weightsFromAverages(next, { n: neurons.length, minAllowedWeights: chain.params.minAllowedWeights, maxWeightLimit: chain.params.maxWeightLimit });
