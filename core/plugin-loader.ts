@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import semver from 'semver';
 import { z } from 'zod';
 import { proctorError } from './errors.js';
@@ -56,12 +57,68 @@ const shape = z.object({
   protocol: z.object({
     response: z.custom<z.ZodType>((v) => typeof (v as { safeParse?: unknown })?.safeParse === 'function', { message: 'must be a zod schema' }),
     maxResponseBytes: z.number().int().min(1).max(64 * 1024 * 1024),
-    maxRequestBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
     timeoutMs: z.number().int().min(1).max(600_000),
   }),
   miner: z.object({ answer: fn }),
   combine: fn.optional(),
 });
+
+/** The fields of every request the engine sends (`docs/protocol.md`): an axon synapse can hash only these. */
+export const REQUEST_FIELDS: readonly string[] = ['task_id', 'kind', 'prompt', 'payload', 'deadline_ms'];
+/** Bounds of `protocol.maxRequestBytes`: the reference miners accept bodies this large. */
+export const REQUEST_CAP_RANGE = { min: 1024, max: 64 * 1024 * 1024 } as const;
+const PYTHON_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));
+const PYTHON_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** Any value as a short string for a message: `inspect` copes with bigints, symbols and cycles. */
+function shown(value: unknown): string {
+  const text = inspect(value, { depth: 1, breakLength: Infinity });
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+/**
+ * Checks `protocol.scheme`, `protocol.synapse` and `protocol.maxRequestBytes` at load, so that a
+ * mistake there is one coded error naming the plugin and the field, not a failure of every query.
+ * `loadPlugin` calls it; any value is judged without throwing anything but those coded errors.
+ *
+ * @example
+ * ```ts
+ * checkPluginProtocol({ name: 'x', protocol: { scheme: 'axon', synapse: { name: '1Bad' } } });
+ * // throws PROCTOR_ERR_PLUGIN_SYNAPSE: plugin x: protocol.synapse.name must be a Python class name …
+ * ```
+ * @throws PROCTOR_ERR_PLUGIN_SCHEME, PROCTOR_ERR_PLUGIN_SYNAPSE, PROCTOR_ERR_PLUGIN_REQUEST_CAP
+ */
+export function checkPluginProtocol(plugin: Pick<PluginDefinition, 'name'> & { protocol: object }): void {
+  const { name } = plugin;
+  const { scheme, synapse, maxRequestBytes } = plugin.protocol as { scheme?: unknown; synapse?: unknown; maxRequestBytes?: unknown };
+  if (maxRequestBytes !== undefined && !(Number.isSafeInteger(maxRequestBytes) && (maxRequestBytes as number) >= REQUEST_CAP_RANGE.min && (maxRequestBytes as number) <= REQUEST_CAP_RANGE.max)) {
+    throw proctorError('PROCTOR_ERR_PLUGIN_REQUEST_CAP', { plugin: name, field: 'protocol.maxRequestBytes', problem: `must be an integer from ${REQUEST_CAP_RANGE.min} to ${REQUEST_CAP_RANGE.max} (64 MiB), got ${shown(maxRequestBytes)}` });
+  }
+  const schemeError = (problem: string) => proctorError('PROCTOR_ERR_PLUGIN_SCHEME', { plugin: name, field: 'protocol.scheme', problem });
+  if (scheme !== undefined && scheme !== 'epistula' && scheme !== 'axon') throw schemeError(`must be 'epistula' or 'axon', got ${shown(scheme)}`);
+  if (scheme !== 'axon') {
+    if (synapse !== undefined) throw schemeError(`is ${scheme === undefined ? 'not set (Epistula)' : "'epistula'"} but protocol.synapse is given; set scheme: 'axon' to use the synapse`);
+    return;
+  }
+  const synapseError = (field: string, problem: string) => proctorError('PROCTOR_ERR_PLUGIN_SYNAPSE', { plugin: name, field: `protocol.synapse${field}`, problem });
+  if (synapse === undefined) throw schemeError("is 'axon', which needs protocol.synapse: { name, hashFields } (the miner's synapse class)");
+  if (synapse === null || typeof synapse !== 'object' || Array.isArray(synapse)) throw synapseError('', 'must be an object { name, hashFields?, floatFields? }');
+  const { name: className, hashFields = [], floatFields = [] } = synapse as { name?: unknown; hashFields?: unknown; floatFields?: unknown };
+  if (typeof className !== 'string' || !PYTHON_NAME.test(className) || PYTHON_KEYWORDS.has(className)) {
+    throw synapseError('.name', `must be a Python class name (ASCII letters, digits and _, not starting with a digit, not a keyword, at most 128 characters), got ${shown(className)}`);
+  }
+  const list = (field: string, value: unknown, allowed: readonly string[], what: string): string[] => {
+    if (!Array.isArray(value)) throw synapseError(field, 'must be a list of field names');
+    for (let i = 0; i < value.length; i++) {
+      const f: unknown = value[i];
+      if (typeof f !== 'string' || !allowed.includes(f)) throw synapseError(`${field}[${i}]`, `is ${shown(f)}; it must be one of ${what}: ${allowed.join(', ') || 'none'}`);
+      if (value.indexOf(f) !== i) throw synapseError(`${field}[${i}]`, `repeats "${f}"`);
+    }
+    return value as string[];
+  };
+  const hashed = list('.hashFields', hashFields, REQUEST_FIELDS, 'the request fields');
+  list('.floatFields', floatFields, hashed, 'the hash fields');
+}
 
 function pathOf(segments: readonly PropertyKey[]): string {
   return segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`)).join('').replace(/^\./, '');
@@ -131,6 +188,7 @@ export async function loadPlugin(spec: string, cwd = process.cwd()): Promise<Loa
     throw proctorError('PROCTOR_ERR_PLUGIN_INVALID', { plugin: String(label), path: pathOf(issue.path) || 'the default export', problem: issue.message });
   }
   const plugin = definition as PluginDefinition;
+  checkPluginProtocol(plugin);
   if (!semver.satisfies(ENGINE_VERSION, plugin.engine, { includePrerelease: true })) {
     throw proctorError('PROCTOR_ERR_PLUGIN_ENGINE_RANGE', { plugin: plugin.name, range: plugin.engine, engine: ENGINE_VERSION });
   }
