@@ -10,7 +10,8 @@
  */
 import type { Numerics } from './numerics.js';
 import { fixedNumerics, floatNumerics } from './numerics.js';
-import { colClip, interpolate, matmul, matrixFromRows, normalize, rowNormalize, rowSums } from './sparse.js';
+import { colClip, interpolate, matmul, normalize, rowNormalize, rowSums } from './sparse.js';
+import { loadRows } from './load.js';
 import { consensusSparse } from './median.js';
 import { liquidParams, originalBonds, yuma3Bonds } from './bonds.js';
 import type { EpochResult, EpochState } from './state.js';
@@ -47,12 +48,16 @@ export function sparseEpoch<T extends number | bigint>(num: Numerics<T>, state: 
   normalize(num, activeStake);
 
   // §3.5 weights: permit rows, self-weight (the owner keeps its own), outdated, commit-reveal, normalise.
+  // Kept: (i, j) with j registered before i last set weights, and before i's commit when
+  // commit-reveal is on (a commit at block b covers uids registered at b or earlier).
   const cr = state.commitRevealEnabled;
-  const weights = matrixFromRows(num, state.weights, num.fromInt, (i, j) => {
-    if (!permitOld[i] || (i === j && i !== owner) || lastUpdate[i] <= registered[j]) return false;
+  const weightsBefore = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const cb = commitBlocks[i];
-    return !(cr && cb !== null && cb < registered[j]);
-  });
+    weightsBefore[i] = !permitOld[i] ? -Infinity : cr && cb !== null ? Math.min(lastUpdate[i], cb + 1) : lastUpdate[i];
+  }
+  const dropSelf = { except: owner };
+  const weights = loadRows(num, state.weights, 'count', { before: weightsBefore, registered, dropSelf });
   rowNormalize(num, weights);
 
   // §3.6–3.8 consensus, clipping, validator trust, ranks, incentive.
@@ -68,8 +73,8 @@ export function sparseEpoch<T extends number | bigint>(num: Numerics<T>, state: 
   // §3.9–3.11 bonds and dividends; bonds on recently registered uids are dropped first.
   const weightsForBonds = interpolate(num, weights, clipped, num.fromU16Proportion(state.bondsPenalty));
   const recent = lastTempoBlock(state);
-  const load = state.yuma3 ? num.fromU16Proportion : num.fromInt;
-  const bonds = matrixFromRows(num, state.bonds, load, (_i, j) => !(recent <= registered[j]));
+  const bondsBefore = new Float64Array(n).fill(recent);
+  const bonds = loadRows(num, state.bonds, state.yuma3 ? 'proportion' : 'count', { before: bondsBefore, registered, dropSelf: null });
   const bondsInput = { weightsForBonds, bonds, activeStake, incentive, consensus };
   const alpha = num.emaAlpha(state.bondsMovingAverage);
   const { dividends, stored } = state.yuma3

@@ -113,6 +113,25 @@ export function matmulTranspose<T extends number | bigint>(num: Num<T>, m: Matri
   return out;
 }
 
+/**
+ * {@link matmulTranspose} of `m` after {@link colNormalize}, without normalising a copy: each
+ * entry is divided by its column's sum where it is read, the same operations in the same order.
+ */
+export function matmulTransposeColNormalized<T extends number | bigint>(num: Num<T>, m: Matrix<T>, v: Vec<T>): Vec<T> {
+  const sums = colSums(num, m);
+  const out = num.vec(m.n);
+  for (let i = 0; i < m.n; i++) {
+    let acc = num.zero;
+    for (let e = m.start[i]; e < m.start[i + 1]; e++) {
+      const j = m.col[e];
+      const s = sums[j];
+      acc = num.add(acc, num.mul(v[j], s !== num.zero ? num.div(m.val[e], s) : m.val[e]));
+    }
+    out[i] = acc;
+  }
+  return out;
+}
+
 export function rowSums<T extends number | bigint>(num: Num<T>, m: Matrix<T>): Vec<T> {
   const out = num.vec(m.n);
   for (let i = 0; i < m.n; i++) out[i] = sum(num, m.val, m.start[i], m.start[i + 1]);
@@ -121,17 +140,23 @@ export function rowSums<T extends number | bigint>(num: Num<T>, m: Matrix<T>): V
 
 /** `col_clip_sparse`: min(w, c_j); an entry above a zero threshold is removed. */
 export function colClip<T extends number | bigint>(num: Num<T>, m: Matrix<T>, c: Vec<T>): Matrix<T> {
-  const out = new MatrixBuilder(num, m.n, m.col.length);
+  const start = new Int32Array(m.n + 1);
+  const col = new Int32Array(m.col.length);
+  const val = num.buffer(m.col.length);
+  let size = 0;
   for (let i = 0; i < m.n; i++) {
     for (let e = m.start[i]; e < m.start[i + 1]; e++) {
       const j = m.col[e];
       const w = m.val[e];
-      if (!(c[j] < w)) out.push(j, w);
-      else if (c[j] > num.zero) out.push(j, c[j]);
+      const cj = c[j];
+      if (!(cj < w) || cj > num.zero) {
+        col[size] = j;
+        val[size++] = cj < w ? cj : w;
+      }
     }
-    out.endRow();
+    start[i + 1] = size;
   }
-  return out.build();
+  return { n: m.n, start, col: col.subarray(0, size), val: num.prefix(val, size) };
 }
 
 /**
