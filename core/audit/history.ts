@@ -194,11 +194,31 @@ export function storedWeightInputs(db: Db, roundId: number): StoredWeightInput[]
     .all(roundId) as StoredWeightInput[];
 }
 
-export function storedSubmission(db: Db, roundId: number): { id: number; mode: string; uids: number[]; weights: number[]; outcome: string; network: string } | null {
-  const row = db.prepare('SELECT id, mode, uids, weights, outcome, network FROM weight_submissions WHERE round_id = ? ORDER BY id LIMIT 1').get(roundId) as
-    | { id: number; mode: string; uids: string; weights: string; outcome: string; network: string }
+export interface StoredSubmission {
+  id: number;
+  mode: string;
+  uids: number[];
+  weights: number[];
+  outcome: string;
+  network: string;
+}
+
+/** A round's weight submissions in the order made (on a chain: reveals of earlier commits, then this round's own). */
+export function storedSubmissions(db: Db, roundId: number): StoredSubmission[] {
+  const rows = db.prepare('SELECT id, mode, uids, weights, outcome, network FROM weight_submissions WHERE round_id = ? ORDER BY id').all(roundId) as (Omit<StoredSubmission, 'uids' | 'weights'> & { uids: string; weights: string })[];
+  return rows.map((row) => ({ ...row, uids: JSON.parse(row.uids) as number[], weights: JSON.parse(row.weights) as number[] }));
+}
+
+export function storedSubmission(db: Db, roundId: number): StoredSubmission | null {
+  return storedSubmissions(db, roundId)[0] ?? null;
+}
+
+/** A round's consensus preview, or null. */
+export function storedPreview(db: Db, roundId: number): { id: number; validatorUid: number; numerics: string; validatorTrust: number; dividends: number; incentive: number[] } | null {
+  const row = db.prepare('SELECT id, validator_uid, numerics, validator_trust, dividends, incentive FROM consensus_previews WHERE round_id = ? ORDER BY id LIMIT 1').get(roundId) as
+    | { id: number; validator_uid: number; numerics: string; validator_trust: number; dividends: number; incentive: string }
     | undefined;
-  return row ? { ...row, uids: JSON.parse(row.uids) as number[], weights: JSON.parse(row.weights) as number[] } : null;
+  return row ? { id: row.id, validatorUid: row.validator_uid, numerics: row.numerics, validatorTrust: row.validator_trust, dividends: row.dividends, incentive: JSON.parse(row.incentive) as number[] } : null;
 }
 
 /** Each hotkey's moving average as the engine read it before round `number`: its value at the latest earlier round. */

@@ -12,6 +12,8 @@ import { updateMovingAverages, weightsFromAverages } from '../engine/weights.js'
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from '../engine/confidence.js';
 import { defaultChainParams } from '../local/local-chain.js';
 import type { Comparer } from './compare.js';
+import { onMetagraph, storedChainRoundInputs } from '../engine/chain-inputs.js';
+import { replayChainWeights } from './replay-chain.js';
 import type { EvaluatorValues } from './replay-compare.js';
 import {
   localSubnetSize,
@@ -101,6 +103,9 @@ export function replayTail(
     return minerScores.length;
   }
   const averages = updateMovingAverages(previousMovingAverages(db, n), minerScores, alpha);
+  // On a chain, only hotkeys that held their uid at the block are weighed (`onMetagraph`, as the chain loop does).
+  const chainInputs = run.network === 'local' ? null : storedChainRoundInputs(db, info.id);
+  const eligible = chainInputs === null ? averages : onMetagraph(averages, chainInputs.hotkeys);
   const storedAvg = new Map(storedAverages.map((a) => [a.hotkey, a]));
   for (const a of averages) {
     const s = storedAvg.get(a.hotkey);
@@ -111,12 +116,12 @@ export function replayTail(
 
   // Weight inputs, from the stored round scores before this round and the recomputed ones.
   const storedInputs = storedWeightInputs(db, info.id);
-  let weightValues = averages.map((a) => ({ uid: a.uid, hotkey: a.hotkey, value: a.value, alpha }));
+  let weightValues = eligible.map((a) => ({ uid: a.uid, hotkey: a.hotkey, value: a.value, alpha }));
   if (run.config.confidence !== undefined || storedInputs.length > 0) {
     const params = { ...DEFAULT_CONFIDENCE, ...((run.config.confidence ?? {}) as Partial<ConfidenceParams>) };
     const history = recentScoresBefore(db, n, params.window - 1);
     for (const m of minerScores) history.set(m.hotkey, [...(history.get(m.hotkey) ?? []), { score: m.score, tasks: m.tasks }]);
-    const inputs = confidentScores(averages, history, params, info.seed!);
+    const inputs = confidentScores(eligible, history, params, info.seed!);
     const byUid = new Map(storedInputs.map((w) => [w.uid, w]));
     for (const w of inputs) {
       const s = byUid.get(w.uid);
@@ -128,11 +133,19 @@ export function replayTail(
     weightValues = inputs.map((w) => ({ uid: w.uid, hotkey: w.hotkey, value: w.value, alpha }));
   }
 
-  // The u16 weights: on the local subnet its size and limits are known; on a real chain they are the metagraph's at that block.
+  // The u16 weights: on the local subnet its size and limits are known; on a real chain they are the metagraph's at the block, stored with the round.
+  if (run.network !== 'local') {
+    if (chainInputs !== null) {
+      notes.push("epochs: what the chain paid is stored as read from the chain, not recomputed");
+      replayChainWeights(cmp, db, info, chainInputs, weightValues, notes);
+    } else notes.push(`weights and consensus preview: this ${run.network} round stored no chain inputs (chain_round_inputs, schema v6; earlier rounds lack them); not recomputed (see v_chain_submissions)`);
+    return minerScores.length;
+  }
+  notes.push('consensus preview and epochs: not recomputed here (Yuma on the stored chain state is `validator consensus epoch`)');
   const submission = storedSubmission(db, info.id);
   const size = localSubnetSize(db, info.id);
-  if (run.network !== 'local' || size === null) {
-    notes.push(`weights: a ${run.network} run's u16 weights depend on the metagraph and hyperparameters read at the block, which the history does not store; not recomputed (see v_chain_submissions)`);
+  if (size === null) {
+    notes.push('weights: the round stored no local subnet state (its size); not recomputed');
   } else if (submission === null) {
     notes.push('weights: the round stored no weight submission');
   } else {

@@ -11,7 +11,8 @@
  *    names the detectors whose memory was not empty (stateful) and the rounds replayed for them.
  * 6. Response scores, miner round and plugin scores (the run's stored plugin shares), moving
  *    averages (from the stored averages before N), weight inputs (from the stored round scores
- *    before N) and the u16 weights (the local subnet's size and limits).
+ *    before N) and the u16 weights (the local subnet's size and limits; on a real chain the
+ *    metagraph's, stored with the round), and on a real chain the consensus preview.
  *
  * Each step recomputes from the recomputed step before it, so one altered row is reported where
  * it is, not again in everything computed from it.
@@ -128,7 +129,7 @@ export async function replayRound(options: ReplayOptions): Promise<ReplayReport>
     if (info === null) throw proctorError('PROCTOR_ERR_AUDIT_ROUND', { round: options.round, problem: 'is not in this database' });
     if (info.status !== 'complete' || info.seed === null) throw proctorError('PROCTOR_ERR_AUDIT_ROUND', { round: options.round, problem: `is ${info.status}: only a completed round has its seed revealed and its rows stored` });
     const cmp = createComparer(options.tolerance ?? DEFAULT_TOLERANCE);
-    const notes: string[] = ['consensus preview and epochs: not recomputed here (Yuma on the stored chain state is `validator consensus epoch`)'];
+    const notes: string[] = [];
     const seedOk = cmp.cell('rounds', `round ${info.number}`, 'seed_hash', info.seedHash, sha256(info.seed));
     const plugins = await loadRunPlugins(db, info, options, notes, cmp);
 

@@ -19,12 +19,12 @@ import { ENGINE_VERSION } from '../version.js';
 import { chainRecords } from '../chain/chain-records.js';
 import { backoffDelay } from '../chain/connection.js';
 import type { ChainTarget } from '../chain/network.js';
-import { previewOnChain } from '../chain/preview.js';
 import { connectSubtensor, type SubnetSnapshot, type SubtensorClient } from '../chain/subtensor.js';
 import { createWeightSetter, type WeightAction } from '../chain/weight-setter.js';
 import type { PluginShares } from './plugin-shares.js';
 import { runRound } from './round.js';
 import { createTaskLedger } from './task-guard.js';
+import { chainRoundInputs, onMetagraph, previewFromInput, recordChainRoundInputs } from './chain-inputs.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
 import type { RunMetrics } from '../metrics/metrics.js';
@@ -153,7 +153,8 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       netuid: o.netuid,
       validatorHotkey: o.hotkey.address,
       plugins: o.plugins.map((p) => ({ name: p.definition.name, version: p.definition.version })),
-      config: { endpoint: o.target.endpoint, genesisHash: chain.genesisHash, runtime: chain.runtime, rounds: o.rounds, epochs: o.epochs, versionKey: o.versionKey?.toString() ?? null, emaAlpha: o.emaAlpha, seeded: o.seed !== null, shares: (o.shares ?? null) as Json } as Json,
+      // The confidence parameters too: replay recomputes the weight inputs with them.
+      config: { endpoint: o.target.endpoint, genesisHash: chain.genesisHash, runtime: chain.runtime, rounds: o.rounds, epochs: o.epochs, versionKey: o.versionKey?.toString() ?? null, emaAlpha: o.emaAlpha, seeded: o.seed !== null, shares: (o.shares ?? null) as Json, confidence: { ...(o.confidence ?? DEFAULT_CONFIDENCE) } } as Json,
     });
     const records = chainRecords(store.db);
     const setter = createWeightSetter({ client: chain, hotkey: o.hotkey, netuid: o.netuid, network: o.target.network, records, versionKey: o.versionKey, log: o.log, submitTimeoutMs: o.submitTimeoutMs });
@@ -195,18 +196,19 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, o.emaAlpha);
       snapshot = (await chain.snapshot(o.netuid, o.hotkey.address).catch(() => null)) ?? snapshot;
       const hp = snapshot.hyperparameters;
-      const n = snapshot.metagraph.neurons.length;
+      // Weights and preview are computed from the inputs as stored, which `validator audit replay` reads back.
+      const inputs = chainRoundInputs(snapshot);
+      recordChainRoundInputs(store.db, roundId, inputs);
       const history = store.recentMinerScores(confidence.window - 1);
       for (const m of outcome.minerScores) history.set(m.hotkey, [...(history.get(m.hotkey) ?? []), { score: m.score, tasks: m.tasks }]);
-      const current = averages.filter((a) => a.uid < n && snapshot.metagraph.neurons[a.uid].hotkey === a.hotkey);
-      const weightInputs = confidentScores(current, history, confidence, seed);
+      const weightInputs = confidentScores(onMetagraph(averages, inputs.hotkeys), history, confidence, seed);
       const weights = weightsFromAverages(
         weightInputs.map((w) => ({ uid: w.uid, hotkey: w.hotkey, value: w.value, alpha: o.emaAlpha })),
-        { n, minAllowedWeights: hp.minAllowedWeights, maxWeightLimit: hp.maxWeightsLimit },
+        { n: inputs.hotkeys.length, minAllowedWeights: inputs.minAllowedWeights, maxWeightLimit: inputs.maxWeightsLimit },
       );
-      if (snapshot.uid !== null) {
+      if (snapshot.uid !== null && inputs.epochInput !== null) {
         try {
-          const preview = previewOnChain(snapshot, { uid: snapshot.uid, ...weights });
+          const preview = previewFromInput(inputs.epochInput, { uid: snapshot.uid, ...weights });
           lastPreview = { validatorTrust: preview.validator_trust[snapshot.uid], dividends: preview.dividends[snapshot.uid] };
           records.recordPreview({ roundId, validatorUid: snapshot.uid, numerics: 'float', ...lastPreview, incentive: preview.incentive });
         } catch (err) {

@@ -352,12 +352,33 @@ CREATE VIEW v_repeated_inputs AS
   WHERE t.input_hash IN (SELECT input_hash FROM tasks WHERE input_hash IS NOT NULL GROUP BY input_hash HAVING COUNT(*) > 1);
 `;
 
+/**
+ * v6: what a real chain's round computed its u16 weights and consensus preview from (the metagraph
+ * and hyperparameters at the block), so that `validator audit replay` can recompute both.
+ */
+const v6 = `
+CREATE TABLE chain_round_inputs (
+  round_id INTEGER PRIMARY KEY REFERENCES rounds(id),
+  block INTEGER NOT NULL,           -- the snapshot the weights were computed at
+  validator_uid INTEGER,            -- this validator's uid at that block (null: not registered)
+  hotkeys TEXT NOT NULL,            -- JSON: the hotkey of each uid at that block
+  min_allowed_weights INTEGER NOT NULL,
+  max_weights_limit INTEGER NOT NULL,
+  epoch_input TEXT                  -- JSON: the Yuma input at that block, this validator's row as it was (null without a preview)
+);
+CREATE TRIGGER chain_round_inputs_append_only_update BEFORE UPDATE ON chain_round_inputs
+BEGIN SELECT RAISE(ABORT, 'history is append-only: chain_round_inputs rows cannot change'); END;
+CREATE TRIGGER chain_round_inputs_append_only_delete BEFORE DELETE ON chain_round_inputs
+BEGIN SELECT RAISE(ABORT, 'history is append-only: chain_round_inputs rows cannot be deleted'); END;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'round history, weights, local subnet epochs', sql: v1 },
   { version: 2, description: 'per-plugin miner scores and shares', sql: v2 },
   { version: 3, description: 'chain submissions (block hash, chain error) and hash commits with their salts', sql: v3 },
   { version: 4, description: 'the inputs of the weights: confidence intervals, evidence and tiers', sql: v4 },
   { version: 5, description: 'task input hashes for the input guard (v_repeated_inputs)', sql: v5 },
+  { version: 6, description: "a chain round's weight and consensus-preview inputs (chain_round_inputs)", sql: v6 },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -1,0 +1,97 @@
+/**
+ * What a round on a real chain computes its u16 weights and its consensus preview from: the
+ * metagraph's hotkeys and weight limits at the snapshot's block, and the Yuma input at that block
+ * with this validator's row as it was. The chain round loop stores them (`chain_round_inputs`,
+ * schema v6) and computes from the stored form, and `validator audit replay` computes from the
+ * same form again, so the two cannot disagree on anything but the numbers under audit.
+ */
+import type { Database } from 'better-sqlite3';
+import { buildState } from '../consensus/input.js';
+import { runEpoch } from '../consensus/epoch.js';
+import { epochOutput } from '../consensus/emission.js';
+import type { EpochJson } from '../consensus/input-schema.js';
+import type { EpochOutput } from '../consensus/state.js';
+import type { NumericsName } from '../consensus/numerics.js';
+import { chainMaxUpscale } from '../consensus/weights.js';
+import { snapshotEpochJson } from '../chain/preview.js';
+import type { SubnetSnapshot } from '../chain/subtensor.js';
+
+export interface ChainRoundInputs {
+  block: number;
+  validatorUid: number | null;
+  /** The hotkey of each uid at the block. */
+  hotkeys: string[];
+  minAllowedWeights: number;
+  maxWeightsLimit: number;
+  /** The Yuma input at the block, this validator's row as it was; null when no preview is made (not registered). */
+  epochInput: EpochJson | null;
+}
+
+/**
+ * The inputs of a round's weights and preview, read off a snapshot.
+ *
+ * @example
+ * ```ts
+ * const inputs = chainRoundInputs(snapshot);
+ * const weights = weightsFromAverages(onMetagraph(averages, inputs.hotkeys).map(…), { n: inputs.hotkeys.length, … });
+ * ```
+ */
+export function chainRoundInputs(snapshot: SubnetSnapshot): ChainRoundInputs {
+  const h = snapshot.hyperparameters;
+  return {
+    block: snapshot.block,
+    validatorUid: snapshot.uid,
+    hotkeys: snapshot.metagraph.neurons.map((x) => x.hotkey),
+    minAllowedWeights: h.minAllowedWeights,
+    maxWeightsLimit: h.maxWeightsLimit,
+    // Through JSON, as it is stored: the validator computes from exactly what replay will read.
+    epochInput: snapshot.uid === null ? null : (JSON.parse(JSON.stringify(snapshotEpochJson(snapshot, null))) as EpochJson),
+  };
+}
+
+/** The moving averages of hotkeys that still hold their uid at the block: only they can get a weight. */
+export function onMetagraph<T extends { uid: number; hotkey: string }>(averages: readonly T[], hotkeys: readonly string[]): T[] {
+  return averages.filter((a) => a.uid < hotkeys.length && hotkeys[a.uid] === a.hotkey);
+}
+
+/**
+ * The consensus preview: Yuma on the stored input with `row` (u16, as submitted) as validator
+ * `row.uid`'s weights, updated at the input's block. Equal to `previewOnChain` on the snapshot.
+ *
+ * @example
+ * ```ts
+ * const out = previewFromInput(inputs.epochInput!, { uid: inputs.validatorUid!, ...weights });
+ * out.validator_trust[inputs.validatorUid!];
+ * ```
+ */
+export function previewFromInput(input: EpochJson, row: { uid: number; uids: readonly number[]; values: readonly number[] }, numerics: NumericsName = 'float'): EpochOutput {
+  const upscaled = chainMaxUpscale(row.values);
+  const weights = (input.weights ?? []).map((r, uid) => (uid === row.uid ? row.uids.map((u, k) => [u, upscaled[k]]) : r));
+  const lastUpdate = (input.last_update ?? []).map((b, uid) => (uid === row.uid ? input.current_block : b));
+  return epochOutput(runEpoch(buildState({ ...input, weights, last_update: lastUpdate } as EpochJson, '$', numerics)));
+}
+
+/** Stores a round's inputs (append-only, one row per round). */
+export function recordChainRoundInputs(db: Database, roundId: number, inputs: ChainRoundInputs): void {
+  db.prepare(
+    'INSERT INTO chain_round_inputs (round_id, block, validator_uid, hotkeys, min_allowed_weights, max_weights_limit, epoch_input) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(roundId, inputs.block, inputs.validatorUid, JSON.stringify(inputs.hotkeys), inputs.minAllowedWeights, inputs.maxWeightsLimit, inputs.epochInput === null ? null : JSON.stringify(inputs.epochInput));
+}
+
+/** A round's stored inputs, or null (a round stored before schema v6, or not by the chain loop). */
+export function storedChainRoundInputs(db: Database, roundId: number): ChainRoundInputs | null {
+  // An older file opened read-only (an audit) has no such table: nothing was stored.
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain_round_inputs'").get() === undefined) return null;
+  const row = db.prepare('SELECT * FROM chain_round_inputs WHERE round_id = ?').get(roundId) as
+    | { block: number; validator_uid: number | null; hotkeys: string; min_allowed_weights: number; max_weights_limit: number; epoch_input: string | null }
+    | undefined;
+  if (!row) return null;
+  return {
+    block: row.block,
+    validatorUid: row.validator_uid,
+    hotkeys: JSON.parse(row.hotkeys) as string[],
+    minAllowedWeights: row.min_allowed_weights,
+    maxWeightsLimit: row.max_weights_limit,
+    epochInput: row.epoch_input === null ? null : (JSON.parse(row.epoch_input) as EpochJson),
+  };
+}
