@@ -59,7 +59,8 @@ describe('stuffing', () => {
     }
     for (const task of [...tasksOf('arithmetic', 2), ...tasksOf('qa', 2)]) {
       const findings = await inspect(task, padded(solveTextTask(task)));
-      assert.deepEqual(measures(findings), ['repeated-trigrams'], task.kind);
+      // The filler sentences repeat, so their frames do too: `frame` may join in.
+      assert.ok(measures(findings).includes('repeated-trigrams') && measures(findings).every((m) => m === 'repeated-trigrams' || m === 'frame'), `${task.kind}: ${measures(findings)}`);
       assert.ok(product(findings) < 0.9, `${task.kind}: ${product(findings)}`);
     }
   });
@@ -86,6 +87,20 @@ describe('stuffing', () => {
       assert.deepEqual([prompt?.penalty, prompt?.evidence.of], [0, 'prompt']);
     }
     for (const task of tasksOf('summary', 10)) assert.deepEqual(await inspect(task, await good(task)), []);
+  });
+
+  it('gives nothing for word salad poured into one sentence frame, grades a frame shared by part of an answer, and leaves varied sentences alone', async () => {
+    const [task] = tasksOf('continuation', 1);
+    const topic = ['whale', 'harpoon', 'ship', 'sea', 'captain', 'deck', 'oil', 'voyage', 'crew', 'mast', 'storm', 'boat'];
+    const salad = (n: number) => Array.from({ length: n }, (_, i) => `The ${topic[(4 * i) % 12]} ${topic[(4 * i + 1) % 12]} of the ${topic[(4 * i + 2) % 12]} and the ${topic[(4 * i + 3) % 12]}.`).join(' ');
+    for (const n of [2, 3, 6]) {
+      const frame = (await inspect(task, salad(n))).find((f) => f.evidence.measure === 'frame');
+      assert.deepEqual([frame?.penalty, frame?.evidence.frame, frame?.evidence.share], [0, 'the _ of the _ and the _', 1], `${n} sentences`);
+    }
+    const varied = 'The whale rose beside the ship at dawn. Nobody on deck said a word. Then the captain called for the boats, and the crew ran to the falls. A storm was coming.';
+    const part = (await inspect(task, `${salad(2)} ${varied}`)).find((f) => f.evidence.measure === 'frame');
+    assert.ok(part && part.penalty > 0 && part.penalty < 1, JSON.stringify(part));
+    assert.deepEqual(await inspect(task, varied), []);
   });
 
   it('grades length: a little over the allowance costs a little, far over costs nearly all', async () => {

@@ -1,6 +1,6 @@
 /**
  * Length and keyword stuffing, and echo of the prompt: answers shaped to please a similarity or
- * overlap scorer rather than to answer. Three measures per `{ answer }`, each with its own finding
+ * overlap scorer rather than to answer. Four measures per `{ answer }`, each with its own finding
  * and a graded penalty (the engine multiplies them):
  *
  * - **length**: words beyond `max(minAllowedWords, maxLengthRatio × the reference's words)`; the
@@ -8,6 +8,9 @@
  * - **repetition** (answers of at least `minRepetitionWords`): the share of word trigrams that
  *   repeat an earlier one, and the share of the most frequent content word; each is free up to its
  *   onset and costs everything at its ceiling, linearly between.
+ * - **frame**: the share of sentences that repeat another sentence's frame (function words in place,
+ *   other words as slots): one template filled with different keywords, word salad shaped as
+ *   sentences to pass a fluency check. Free up to its onset, 0 at its ceiling.
  * - **echo**: the largest share of one public text — the prompt, or a payload text of at least
  *   `minEchoWords` — whose word trigrams the answer reproduces; free up to `echoOnset`, 0 at all of it.
  *   An extract of some sentences is a summary; the whole passage sent back is not an answer.
@@ -27,6 +30,10 @@ export interface StuffingOptions {
   topWordShare: readonly [onset: number, ceiling: number];
   minEchoWords: number;
   echoOnset: number;
+  /** Words a sentence needs, and tokens its frame needs, before its frame counts. */
+  minFrameWords: number;
+  minFrameTokens: number;
+  sharedFrames: readonly [onset: number, ceiling: number];
 }
 
 /** The defaults; each sits well beyond the largest value measured on honest reference answers. */
@@ -39,6 +46,9 @@ export const STUFFING_DEFAULTS: Readonly<StuffingOptions> = Object.freeze({
   topWordShare: Object.freeze([0.25, 0.6] as const),
   minEchoWords: 12,
   echoOnset: 0.85,
+  minFrameWords: 4,
+  minFrameTokens: 5,
+  sharedFrames: Object.freeze([0.3, 0.6] as const),
 });
 
 /** Function words: frequent in any text, so never a stuffed keyword. */
@@ -61,6 +71,26 @@ function referenceWords(task: Task): number | null {
 function trigramsOf(words: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i + 3 <= words.length; i++) out.push(`${words[i]} ${words[i + 1]} ${words[i + 2]}`);
+  return out;
+}
+
+/**
+ * Each sentence's frame: its function words kept in place, every run of other words one slot.
+ * "The whale harpoon of the ship and the sea." → "the _ of the _ and the _". Only sentences of at
+ * least `minWords` words whose frame has at least `minTokens` tokens and two slots count.
+ */
+export function sentenceFrames(answer: string, minWords: number, minTokens: number): string[] {
+  const out: string[] = [];
+  for (const sentence of answer.split(/(?<=[.!?;])\s+/)) {
+    const words = wordsOf(sentence);
+    if (words.length < minWords) continue;
+    const frame: string[] = [];
+    for (const w of words) {
+      const token = FUNCTION_WORDS.has(w) ? w : '_';
+      if (token !== '_' || frame.at(-1) !== '_') frame.push(token);
+    }
+    if (frame.length >= minTokens && frame.filter((t) => t === '_').length >= 2) out.push(frame.join(' '));
+  }
   return out;
 }
 
@@ -106,6 +136,17 @@ function measure(task: Task, answer: string, echoSources: readonly EchoSource[],
     }
   }
 
+  const frames = sentenceFrames(answer, options.minFrameWords, options.minFrameTokens);
+  if (frames.length >= 2) {
+    const counts = new Map<string, number>();
+    for (const f of frames) counts.set(f, (counts.get(f) ?? 0) + 1);
+    const shared = round6(frames.filter((f) => counts.get(f)! > 1).length / frames.length);
+    if (shared > options.sharedFrames[0]) {
+      const [frame, count] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+      out.push({ measure: 'frame', penalty: graded(shared, options.sharedFrames), evidence: { sentences: frames.length, share: shared, frame, count, onset: options.sharedFrames[0], ceiling: options.sharedFrames[1] } });
+    }
+  }
+
   const own = shingles([answer]);
   let echo = { share: 0, source: '', words: 0 };
   for (const { name, words: size, trigrams } of echoSources) {
@@ -133,7 +174,7 @@ export function createStuffing(overrides: Partial<StuffingOptions> = {}): Detect
   const options = { ...STUFFING_DEFAULTS, ...overrides };
   return defineDetector({
     name: 'stuffing',
-    version: '1.0.0',
+    version: '1.1.0',
     inspect(_ctx, task, responses) {
       const hidden = hiddenAnswerText(task);
       const echoSources = echoSourcesOf(task, options.minEchoWords);
