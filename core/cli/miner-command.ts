@@ -9,7 +9,7 @@ import { openNonceStore } from '../transport/nonce-store.js';
 import { pluginMinerOptions } from '../transport/plugin-routes.js';
 import { randomFrom } from '../local/local-subnet.js';
 
-/** The nonce store's default file: in the working directory, as \`validator run\`'s ./proctor.db. */
+/** The nonce store's default file: in the working directory, like `validator run`'s ./proctor.db. */
 export const DEFAULT_NONCE_DB = './proctor-miner-nonces.db';
 
 const EXAMPLES = `
@@ -17,13 +17,14 @@ Examples:
   $ validator miner serve --plugin text --port 8091
   $ validator miner serve --plugin text --port 8092 --hotkey //Bob --skill 0.6
   $ PROCTOR_MINER_HOTKEY="<mnemonic>" validator miner serve --plugin text --port 8093
-  $ validator miner serve --plugin text --nonce-db /var/lib/miner/nonces.db
+  $ validator miner serve --plugin text --hotkey //Bob --nonce-db ./bob.nonces.db
 
 It serves the plugin in its own signing scheme (Epistula, or the legacy axon synapse when the
 plugin sets protocol.scheme 'axon') and remembers accepted nonces in --nonce-db (default
-${DEFAULT_NONCE_DB}, beside where \`validator run\` keeps ./proctor.db), so a request answered
-before a restart is refused as replayed after it; several miners may share the file. It prints {"hotkey", "url"} on stdout, the line a --miners file for \`validator run\` takes, and
-serves until interrupted. Prefer PROCTOR_MINER_HOTKEY to --hotkey for real secrets: a flag shows
+${DEFAULT_NONCE_DB} in the working directory, like \`validator run\`'s ./proctor.db), so a
+request answered before a restart is refused as replayed after it; several miners may share the
+file. It prints {"hotkey", "url"} on stdout, the line a --miners file for \`validator run\` takes,
+and serves until interrupted. Prefer PROCTOR_MINER_HOTKEY to --hotkey for real secrets: a flag shows
 up in the process list.
 `;
 
@@ -47,6 +48,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const plugin = await loadPlugin(flags.plugin);
   const random = randomFrom(`serve:${hotkey.address}`);
   const { path } = minerRoute(plugin.definition);
+  if (flags.nonceDb.trim() === '') throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--nonce-db', problem: 'must name a file (or :memory:)' });
   const nonceStore = openNonceStore(flags.nonceDb);
   let server;
   try {
