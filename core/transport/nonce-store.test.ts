@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createMemoryNonceStore, openNonceStore, type NonceStore } from './nonce-store.js';
+import { createMemoryNonceStore, nonceDbBeside, openNonceStore, type NonceStore } from './nonce-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proctor-nonces-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,5 +101,14 @@ describe('nonce store (SQLite) across restarts', () => {
     const junk = join(dir, 'junk.sqlite');
     writeFileSync(junk, 'this is not a database, just text that is long enough to have a header '.repeat(20));
     assert.throws(() => openNonceStore(junk), { code: 'PROCTOR_ERR_TRANSPORT_NONCE_STORE' });
+  });
+});
+
+describe('nonceDbBeside', () => {
+  it('names the file after the run database, in its folder, and keeps :memory: in memory', () => {
+    assert.equal(nonceDbBeside('./proctor.db'), 'proctor.nonces.db');
+    assert.equal(nonceDbBeside(join(dir, 'runs', 'demo.sqlite')), join(dir, 'runs', 'demo.nonces.db'));
+    assert.equal(nonceDbBeside('history'), 'history.nonces.db');
+    assert.equal(nonceDbBeside(':memory:'), ':memory:');
   });
 });
