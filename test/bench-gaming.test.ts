@@ -35,9 +35,16 @@ describe('validator bench gaming', () => {
     }
     assert.deepEqual(Object.keys(out.details.strategies), ['copycat', 'constant', 'sybil-cluster']);
     assert.equal(out.details.strategies['sybil-cluster'].uids.length, 2);
-    // What the operator earns over all its uids: twice the per-uid ratio for a cluster of two.
-    const { totalRatio } = out.details.strategies['sybil-cluster'] as unknown as { totalRatio: { proctor: number } };
-    assert.ok(Math.abs(totalRatio.proctor - 2 * out.proctor['sybil-cluster']) < 1e-5);
+    // What the operator earns over all its uids: twice the per-uid ratio for a cluster of two; the
+    // headline is what the second uid adds beyond one honest miner of the cluster model's skill.
+    type Cluster = { totalRatio: Record<string, number>; perUidRatio: Record<string, number>; oneMinerRatio: Record<string, number> };
+    const sybil = out.details.strategies['sybil-cluster'] as unknown as Cluster;
+    for (const scorer of ['proctor', 'naive'] as const) {
+      assert.ok(Math.abs(sybil.totalRatio[scorer] - 2 * sybil.perUidRatio[scorer]) < 1e-5);
+      const gain = Math.max(0, sybil.totalRatio[scorer] - sybil.oneMinerRatio[scorer]);
+      assert.ok(Math.abs(out[scorer]['sybil-cluster'] - gain) < 1e-5, `${scorer}: ${out[scorer]['sybil-cluster']} vs ${gain}`);
+    }
+    assert.equal(out.proctor.copycat, (out.details.strategies.copycat as unknown as Cluster).perUidRatio.proctor);
     assert.equal(out.details.honest.miners.length, 3);
     assert.deepEqual([out.details.rounds, out.details.epochs], [2, 1]);
     // The copycat relays the best honest miner: without any defence it would earn about what that miner earns.

@@ -66,6 +66,9 @@ function printTable(result: GamingBenchResult): void {
       widths.map((w, i) => '-'.repeat(i === header.length - 1 ? header[i].length : w)).join('  '),
       ...rows.map(line),
       '',
+      ...Object.entries(d.strategies)
+        .filter(([, s]) => s.oneMinerRatio !== undefined)
+        .map(([name, s]) => `${name}: the figure is what each extra uid gains beyond one honest miner of the cluster's skill (${s.oneMinerRatio!.proctor.toFixed(2)} / ${s.oneMinerRatio!.naive.toFixed(2)}); per uid it earns ${s.perUidRatio.proctor.toFixed(3)} / ${s.perUidRatio.naive.toFixed(3)}.`),
       held.length === 0 ? 'Every strategy earns at most 0.1× the honest mean under Proctor.' : `Above 0.1× the honest mean under Proctor: ${held.join(', ')}.`,
       `Naive: ${d.naiveMethod}.`,
       d.db ? `Evidence: validator audit sql "SELECT * FROM findings" --db ${d.db}` : 'Keep the run with --db <new file> to query the findings and scores.',

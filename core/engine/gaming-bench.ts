@@ -9,7 +9,10 @@
  * side also applies its uncertainty-aware weighting; the naive side, like a template, does not.)
  *
  * Per strategy: the mean incentive of its uids in the last epoch ÷ the honest miners' mean
- * incentive, under Proctor and under the naive scorer, and the findings that name its uids.
+ * incentive, under Proctor and under the naive scorer, and the findings that name its uids. For a
+ * cluster of k uids running one model (sybils), the figure is what running the extra uids gains:
+ * (the cluster's total − one honest miner of the model's skill) ÷ (k − 1), relative to the honest
+ * mean — about 0 when the cluster is paid as one miner (the rule), about 1 when paid per uid.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,9 +55,17 @@ export interface StrategyOutcome {
   incentive: { proctor: number; naive: number };
   /**
    * What the operator earns: the summed incentive of all its uids ÷ the honest mean. Equal to the
-   * ratio for one uid; for a sybil cluster of k, k × the ratio — "paid as one miner" means ≈ 1 here.
+   * ratio for one uid; for a sybil cluster of k, k × the per-uid ratio — "paid as one miner" means
+   * about the one-miner ratio here.
    */
   totalRatio: { proctor: number; naive: number };
+  /** Mean incentive of its uids ÷ the honest mean (the headline figure of a one-uid strategy). */
+  perUidRatio: { proctor: number; naive: number };
+  /**
+   * A cluster only: what one honest miner of the cluster model's skill earns ÷ the honest mean
+   * (interpolated between the honest miners on either side of that skill).
+   */
+  oneMinerRatio?: { proctor: number; naive: number };
   /** Mean round score of its uids, under each scorer. */
   meanScore: { proctor: number; naive: number };
   /** Findings naming any of its uids, in all and by detector. */
@@ -79,6 +90,18 @@ export interface GamingBenchResult {
 
 export const NAIVE_METHOD =
   'full Yuma rerun: naive scores of the stored responses → moving average (same alpha) → SDK process_weights and u16 → a second local chain with the same neurons, simulated validators on the naive scores with the same noise → Yuma every epoch';
+
+/** Linear interpolation of the honest miners' incentive at `skill` (clamped to the ends). */
+function incentiveAtSkill(points: readonly { skill: number; incentive: number }[], skill: number): number {
+  const sorted = [...points].sort((a, b) => a.skill - b.skill);
+  if (sorted.length === 0) return 0;
+  if (skill <= sorted[0].skill) return sorted[0].incentive;
+  for (let k = 1; k < sorted.length; k++) {
+    const [lo, hi] = [sorted[k - 1], sorted[k]];
+    if (skill <= hi.skill) return hi.skill === lo.skill ? hi.incentive : lo.incentive + ((skill - lo.skill) / (hi.skill - lo.skill)) * (hi.incentive - lo.incentive);
+  }
+  return sorted[sorted.length - 1].incentive;
+}
 
 const mean = (xs: readonly number[]): number => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const ratio = (x: number, honest: number): number => (honest > 0 ? x / honest : 0);
@@ -204,12 +227,27 @@ export async function runGamingBench(options: GamingBenchOptions): Promise<Gamin
       const byDetector: Record<string, number> = {};
       for (const f of against) byDetector[f.detector] = (byDetector[f.detector] ?? 0) + 1;
       const incentive = { proctor: mean(own.map((m) => m.incentive)), naive: mean(uids.map((u) => naive[u] ?? 0)) };
-      result.proctor[name] = round6(ratio(incentive.proctor, honestMean.proctor));
-      result.naive[name] = round6(ratio(incentive.naive, honestMean.naive));
+      const perUid = { proctor: ratio(incentive.proctor, honestMean.proctor), naive: ratio(incentive.naive, honestMean.naive) };
+      const total = { proctor: uids.length * perUid.proctor, naive: uids.length * perUid.naive };
+      // A cluster's gain is what its extra uids add to one uid running the same model honestly:
+      // (total − one such miner) ÷ (k − 1). Paid as one miner, that is about 0; paid per uid, about 1.
+      const cluster = strategy.cluster === true && strategy.modelSkill !== undefined && uids.length > 1;
+      const oneMiner = cluster
+        ? {
+            proctor: ratio(incentiveAtSkill(honest.map((m) => ({ skill: m.skill!, incentive: m.incentive })), strategy.modelSkill!), honestMean.proctor),
+            naive: ratio(incentiveAtSkill(honest.map((m) => ({ skill: m.skill!, incentive: naive[m.uid] ?? 0 })), strategy.modelSkill!), honestMean.naive),
+          }
+        : null;
+      // Floored at 0: a cluster paid less than one miner gains nothing (its figures stay in the details).
+      const gain = (k: 'proctor' | 'naive') => (oneMiner === null ? perUid[k] : Math.max(0, (total[k] - oneMiner[k]) / (uids.length - 1)));
+      result.proctor[name] = round6(gain('proctor'));
+      result.naive[name] = round6(gain('naive'));
       result.details.strategies[name] = {
         summary: strategy.summary, defence: strategy.defence, uids,
         incentive: { proctor: round6(incentive.proctor), naive: round6(incentive.naive) },
-        totalRatio: { proctor: round6(uids.length * ratio(incentive.proctor, honestMean.proctor)), naive: round6(uids.length * ratio(incentive.naive, honestMean.naive)) },
+        totalRatio: { proctor: round6(total.proctor), naive: round6(total.naive) },
+        perUidRatio: { proctor: round6(perUid.proctor), naive: round6(perUid.naive) },
+        ...(oneMiner === null ? {} : { oneMinerRatio: { proctor: round6(oneMiner.proctor), naive: round6(oneMiner.naive) } }),
         meanScore: { proctor: round6(mean(own.map((m) => m.meanScore))), naive: round6(mean(uids.map(naiveMean))) },
         findings: against.length, findingsByDetector: byDetector,
       };

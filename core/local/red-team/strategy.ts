@@ -45,6 +45,11 @@ export interface RedTeamStrategy {
   cluster?: boolean;
   /** The default n of `name` without `:n`. */
   defaultCount?: number;
+  /**
+   * A cluster's one model answers at this skill: the bench measures what the cluster's extra uids
+   * earn beyond one honest miner of the same skill, which is what running them gains.
+   */
+  modelSkill?: number;
   /** Loads what the strategy needs (a model) before the first request, so that loading does not eat a deadline. */
   prepare?: () => Promise<void>;
   answer(ctx: StrategyContext): Promise<Json>;

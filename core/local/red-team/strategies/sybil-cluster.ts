@@ -30,6 +30,7 @@ export default defineStrategy({
   defence: 'sybil clustering (uids that coincide across tasks and rounds share one miner\'s credit) and per-task near-duplicate detection',
   cluster: true,
   defaultCount: 3,
+  modelSkill: SYBIL_SKILL,
   async answer(ctx) {
     // One model: the same draws for every member, whichever asks first.
     const key = createHash('sha256').update(`${ctx.seed}:sybil:${ctx.plugin.definition.name}:${ctx.task.id}:${ctx.task.prompt}`).digest('hex');
