@@ -99,7 +99,8 @@ describe('validator audit replay on a real run', { timeout: 900_000 }, () => {
     const victim = one<{ uid: number; score: number }>('SELECT m.uid, m.score FROM miner_round_scores m JOIN rounds r ON r.id = m.round_id WHERE r.number = 3 ORDER BY m.score LIMIT 1');
     const submission = one<{ id: number; weights: string }>('SELECT w.id, w.weights FROM weight_submissions w JOIN rounds r ON r.id = w.round_id WHERE r.number = 3');
     const weights = JSON.parse(submission.weights) as number[];
-    const forgedWeights = [...weights.slice(0, -1), 65535];
+    // One u16 moved by one step, whatever it was (raising the last to 65535 changes nothing when it already is).
+    const forgedWeights = weights.map((w, k) => (k === 0 ? (w === 0 ? 1 : w - 1) : w));
     const copy = tamperedCopy('forged-round.db', [
       'DROP TRIGGER miner_round_scores_append_only_update',
       `UPDATE miner_round_scores SET score = 0.99 WHERE uid = ${victim.uid} AND round_id = (SELECT id FROM rounds WHERE number = 3)`,

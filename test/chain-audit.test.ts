@@ -13,19 +13,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { request } from 'undici';
-import type { Json, PublicTask } from '../core/plugin-api.js';
+import type { Json } from '../core/plugin-api.js';
 import { loadPlugin } from '../core/plugin-loader.js';
 import { replayRound } from '../core/audit/replay.js';
 import { runChainValidator, type ChainRunSummary } from '../core/engine/chain-runner.js';
 import { createRunMetrics, serveMetrics } from '../core/metrics/metrics.js';
 import { createEvaluatorPool } from '../core/pool/pool.js';
-import { randomFrom } from '../core/local/local-subnet.js';
 import { cryptoReady, devHotkey } from '../core/transport/keys.js';
-import { startMinerServer, type MinerServer } from '../core/transport/miner-server.js';
+import type { MinerServer } from '../core/transport/miner-server.js';
 import { metadataSkip } from './chain-types.js';
 import { FakeSubtensor } from './chain-node.js';
 import { InProcessProvider } from './chain-provider.js';
-import { subtensorTypes } from './chain-fixture.js';
+import { startTextMiners, subtensorTypes } from './chain-fixture.js';
 
 const skip = metadataSkip();
 const ROUNDS = 3;
@@ -50,22 +49,7 @@ describe('the chain round loop: metrics and replay', { skip, timeout: 900_000 },
     const validator = devHotkey('validator', 0);
     const minerKeys = [1, 2, 3].map((i) => devHotkey('miner', i));
     const skills = [0.2, 0.55, 0.95];
-    miners = await Promise.all(
-      minerKeys.map((hotkey, i) => {
-        const random = randomFrom(`chain-audit:${i}`);
-        return startMinerServer({
-          hotkey,
-          host: '127.0.0.2',
-          routes: {
-            '/proctor/v1/text': (body: Json) => {
-              const b = body as { task_id?: unknown; kind?: unknown; prompt?: unknown; payload?: Json };
-              const task: PublicTask = { id: String(b.task_id), kind: String(b.kind), prompt: String(b.prompt), payload: b.payload ?? null };
-              return plugin.definition.miner.answer(task, skills[i], random);
-            },
-          },
-        });
-      }),
-    );
+    miners = await startTextMiners(minerKeys, skills, 'chain-audit');
     node = new FakeSubtensor({
       types: subtensorTypes(),
       subnets: [

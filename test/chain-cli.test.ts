@@ -10,16 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_PHRASE } from '@polkadot/keyring';
-import type { Json, PublicTask } from '../core/plugin-api.js';
-import { loadPlugin } from '../core/plugin-loader.js';
 import { auditQuery } from '../core/store/audit.js';
 import { cryptoReady, devHotkey } from '../core/transport/keys.js';
-import { startMinerServer, type MinerServer } from '../core/transport/miner-server.js';
-import { randomFrom } from '../core/local/local-subnet.js';
+import type { MinerServer } from '../core/transport/miner-server.js';
 import { metadataSkip } from './chain-types.js';
 import { FakeSubtensor } from './chain-node.js';
 import { serveOverWebSocket, type WebSocketNode } from './chain-provider.js';
-import { subtensorTypes } from './chain-fixture.js';
+import { startTextMiners, subtensorTypes } from './chain-fixture.js';
 import { runCli, startCli } from './cli.js';
 
 const skip = metadataSkip();
@@ -37,24 +34,7 @@ describe('chain commands against a node on ws://127.0.0.1', { skip }, () => {
   before(async () => {
     await cryptoReady();
     dir = mkdtempSync(join(tmpdir(), 'proctor-chain-cli-'));
-    const plugin = await loadPlugin('text');
-    const skills = [0.2, 0.55, 0.95];
-    miners = await Promise.all(
-      minerKeys.map((hotkey, i) => {
-        const random = randomFrom(`chain-cli:${i}`);
-        return startMinerServer({
-          hotkey,
-          host: '127.0.0.2',
-          routes: {
-            '/proctor/v1/text': (body: Json) => {
-              const b = body as { task_id?: unknown; kind?: unknown; prompt?: unknown; payload?: Json };
-              const task: PublicTask = { id: String(b.task_id), kind: String(b.kind), prompt: String(b.prompt), payload: b.payload ?? null };
-              return plugin.definition.miner.answer(task, skills[i], random);
-            },
-          },
-        });
-      }),
-    );
+    miners = await startTextMiners(minerKeys, [0.2, 0.55, 0.95], 'chain-cli');
     const neurons = (withAxons: boolean) => [
       { hotkey: validator.address, alphaStake: 1_000_000_000_000n, permit: true },
       ...minerKeys.map((m, i) => ({ hotkey: m.address, alphaStake: 1_000_000_000n, axon: withAxons ? { host: '127.0.0.2', port: Number(new URL(miners[i].url).port) } : null })),

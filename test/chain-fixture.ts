@@ -8,6 +8,10 @@ import { InProcessProvider } from './chain-provider.js';
 import { SubtensorTypes } from './chain-types.js';
 import { connectSubtensor, type SubtensorClient } from '../core/chain/subtensor.js';
 import { cryptoReady, devHotkey, type Hotkey } from '../core/transport/keys.js';
+import type { Json, PublicTask } from '../core/plugin-api.js';
+import { loadPlugin } from '../core/plugin-loader.js';
+import { randomFrom } from '../core/local/local-subnet.js';
+import { startMinerServer, type MinerServer } from '../core/transport/miner-server.js';
 
 let shared: SubtensorTypes | null = null;
 export function subtensorTypes(): SubtensorTypes {
@@ -55,4 +59,33 @@ export async function startFakeChain(options: { subnet?: Partial<FakeSubnetInit>
       await chain.close();
     },
   };
+}
+
+/**
+ * Reference text miners serving `/proctor/v1/text` on `host`, one per hotkey, with the given skills
+ * and deterministic randomness per miner (`<label>:<index>`).
+ *
+ * @example
+ * ```ts
+ * const miners = await startTextMiners(keys, [0.2, 0.55, 0.95], 'chain-cli');
+ * ```
+ */
+export async function startTextMiners(hotkeys: Hotkey[], skills: number[], label: string, host = '127.0.0.2'): Promise<MinerServer[]> {
+  const plugin = await loadPlugin('text');
+  return Promise.all(
+    hotkeys.map((hotkey, i) => {
+      const random = randomFrom(`${label}:${i}`);
+      return startMinerServer({
+        hotkey,
+        host,
+        routes: {
+          '/proctor/v1/text': (body: Json) => {
+            const b = body as { task_id?: unknown; kind?: unknown; prompt?: unknown; payload?: Json };
+            const task: PublicTask = { id: String(b.task_id), kind: String(b.kind), prompt: String(b.prompt), payload: b.payload ?? null };
+            return plugin.definition.miner.answer(task, skills[i], random);
+          },
+        },
+      });
+    }),
+  );
 }
