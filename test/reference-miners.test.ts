@@ -33,20 +33,24 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('a plugin with protocol.scheme "axon" on the local subnet', () => {
   it('is queried at its synapse path with bt_header_* signatures, every answer accepted and scored', async () => {
     const db = join(dir, 'axon.db');
-    const result = await runCli(['run', '--plugins', fixture, '--rounds', '1', '--miners-count', '4', '--validators', '0', '--pool-size', '1', '--db', db, '--json']);
+    // Four reference miners and one red-team miner (constant), all serving the synapse.
+    const result = await runCli(['run', '--plugins', fixture, '--rounds', '1', '--miners-count', '4', '--red-team', 'constant', '--validators', '0', '--pool-size', '1', '--db', db, '--json']);
     assert.equal(result.code, 0, result.stderr);
     const rows = auditQuery(db, 'SELECT resp.status, resp.http_status, resp.body, t.task_key FROM responses resp JOIN tasks t ON t.id = resp.task_id').rows as [string, number, string, string][];
-    assert.equal(rows.length, 16);
+    assert.equal(rows.length, 20);
+    let sums = 0;
     for (const [status, httpStatus, body, taskKey] of rows) {
       assert.deepEqual([status, httpStatus], ['ok', 200], body);
       // A TS axon answers with the request's synapse, the answer merged in: an Epistula route would
       // answer { answer } alone (and none is served for this plugin: it would be a 404).
       const synapse = JSON.parse(body) as { task_id: string; answer: string; payload: { a: number; b: number } };
       assert.equal(synapse.task_id, taskKey);
-      assert.match(synapse.answer, /^\d+$/);
+      if (/^\d+$/.test(synapse.answer)) sums++;
     }
+    // The reference miners answer with numbers; the red team's constant sentence is not one.
+    assert.equal(sums, 16);
     const [[scored, right]] = auditQuery(db, 'SELECT COUNT(final), SUM(final = 1) FROM v_response_outcomes').rows as number[][];
-    assert.equal(scored, 16);
+    assert.equal(scored, 20);
     assert.ok(right > 0, 'the reference miners answer mostly right');
     assert.ok(existsSync(nonceDbBeside(db)), 'the miners keep their nonces beside the run database');
   });

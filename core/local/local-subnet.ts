@@ -125,7 +125,7 @@ export async function startLocalSubnet(options: LocalSubnetOptions): Promise<Loc
     if ((options.redTeam ?? []).length > 0) {
       const team = await startRedTeamMiners({
         entries: options.redTeam ?? [], plugins: options.plugins, firstUid: firstMinerUid + options.minersCount, board,
-        sourceUid: sourceIndex >= 0 ? firstMinerUid + sourceIndex : null, seed: options.seed, randomFrom, maxBodyBytes,
+        sourceUid: sourceIndex >= 0 ? firstMinerUid + sourceIndex : null, seed: options.seed, randomFrom, maxBodyBytes, nonceStore,
       });
       servers.push(...team.servers);
       miners.push(...team.miners.map((m) => ({ uid: m.uid, hotkey: m.hotkey, url: m.url, skill: null, strategy: m.strategy })));

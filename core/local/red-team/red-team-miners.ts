@@ -4,10 +4,11 @@
  * (`//Proctor//miner//<100000 + j>`, never a reference miner's), answering through its strategy.
  * A sybil cluster's members share one memory; every other miner has its own.
  */
-import type { Json, PublicTask } from '../../plugin-api.js';
 import type { LoadedPlugin } from '../../plugin-loader.js';
 import { devHotkey } from '../../transport/keys.js';
 import { startMinerServer } from '../../transport/miner-server.js';
+import type { NonceStore } from '../../transport/nonce-store.js';
+import { pluginMinerOptions } from '../../transport/plugin-routes.js';
 import type { AnswerBoard } from './answer-board.js';
 import { loadStrategy, type RedTeamEntry } from './registry.js';
 import type { StrategyContext } from './strategy.js';
@@ -34,6 +35,8 @@ export interface RedTeamOptions {
   /** Makes each miner's own generator from a label (the local subnet's `randomFrom`). */
   randomFrom: (label: string) => () => number;
   maxBodyBytes: number;
+  /** Where the servers keep the nonces they have seen (the subnet's store: persisted with its database). */
+  nonceStore?: NonceStore;
 }
 
 /**
@@ -59,21 +62,19 @@ export async function startRedTeamMiners(options: RedTeamOptions): Promise<{ min
         const hotkey = devHotkey('miner', RED_TEAM_KEY_OFFSET + j);
         const random = options.randomFrom(`${options.seed}:red-team:${j}:${entry.strategy}`);
         const memory = strategy.cluster ? clusterMemory : new Map<string, unknown>();
-        const routes: Record<string, (body: Json) => Promise<Json>> = {};
-        for (const plugin of options.plugins) {
-          routes[`/proctor/v1/${plugin.definition.name}`] = async (body) => {
-            const arrivedAt = Date.now();
-            const b = body as { task_id?: unknown; kind?: unknown; prompt?: unknown; payload?: Json; deadline_ms?: unknown };
-            const task: PublicTask = { id: String(b.task_id ?? ''), kind: String(b.kind ?? ''), prompt: String(b.prompt ?? ''), payload: b.payload ?? null };
-            const deadline = typeof b.deadline_ms === 'number' && b.deadline_ms > 0 ? b.deadline_ms : plugin.definition.protocol.timeoutMs;
-            const ctx: StrategyContext = {
-              plugin, task, deadlineMs: deadline, arrivedAt, random, memory, board: options.board,
-              sourceUid: options.sourceUid, member, members: count, seed: options.seed,
-            };
-            return strategy.answer(ctx);
+        const byName = new Map(options.plugins.map((p) => [p.definition.name, p]));
+        // Each plugin in its own scheme (Epistula path or axon synapse), as the reference miners serve it.
+        const served = pluginMinerOptions(options.plugins.map((p) => p.definition), async (definition, task, body) => {
+          const arrivedAt = Date.now();
+          const plugin = byName.get(definition.name)!;
+          const deadline = typeof body.deadline_ms === 'number' && body.deadline_ms > 0 ? body.deadline_ms : plugin.definition.protocol.timeoutMs;
+          const ctx: StrategyContext = {
+            plugin, task, deadlineMs: deadline, arrivedAt, random, memory, board: options.board,
+            sourceUid: options.sourceUid, member, members: count, seed: options.seed,
           };
-        }
-        const server = await startMinerServer({ hotkey, routes, maxBodyBytes: options.maxBodyBytes });
+          return strategy.answer(ctx);
+        });
+        const server = await startMinerServer({ hotkey, ...served, maxBodyBytes: Math.max(options.maxBodyBytes, served.maxBodyBytes), nonceStore: options.nonceStore });
         servers.push(server);
         miners.push({ uid: options.firstUid + j, hotkey: hotkey.address, url: server.url, strategy: entry.strategy, member });
       }
