@@ -95,6 +95,35 @@ describe('I32F32 emulation', () => {
 // transcription `expReference` (the previous implementation). Measured on Node 20, 100k calls over
 // random inputs: [−5, 5] (steepness 1000) 227–398 ms → 33–40 ms (7–10×); [−20, 20] 290–499 ms →
 // 124–200 ms (2.3–2.5×; inputs beyond ±14 still take the BigInt path).
+describe('u16Proportion', () => {
+  it('matches the BigInt quotient for every u16', () => {
+    // What the chain computes: I32F32(x).safe_div(I32F32(65535)), in BigInt.
+    for (let x = 0; x <= 65535; x++) assert.equal(fx.u16Proportion(x), fx.safeDiv(BigInt(x) << 32n, 65535n << 32n), `u16 ${x}`);
+  });
+});
+
+describe('floorDivScaled', () => {
+  it('is floor(d / (i·2^32)) exactly, also where the rounded reciprocal alone is one off', () => {
+    const exact = (d: number, i: number) => Number(BigInt(d) / (BigInt(i) << 32n));
+    let corrected = 0;
+    const check = (d: number, i: number) => {
+      assert.equal(fx.floorDivScaled(d, i), exact(d, i), `d = ${d}, i = ${i}`);
+      if (Math.floor(d * (1 / (i * 2 ** 32))) !== exact(d, i)) corrected++;
+    };
+    // Next to multiples of the divisor, where a quotient is an integer or just below one.
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 31 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: -2, max: 2 }), (i, at, delta) => {
+        const divisor = i * 2 ** 32;
+        const d = Math.floor(at * Math.floor((2 ** 53 - 1) / divisor)) * divisor + delta;
+        if (d >= 0 && d < 2 ** 53) check(d, i);
+      }),
+      { numRuns: 50_000 },
+    );
+    check(7682665700392959, 5); // the rounded reciprocal gives 357752; the quotient is 357751.x
+    assert.ok(corrected > 0, 'the cases checked include some the correction had to fix');
+  });
+});
+
 describe('I32F32 exp fast path', () => {
   const ONE = fx.ONE;
   const B = fx.EXP_FAST_BOUND;

@@ -93,8 +93,14 @@ export function proportionToU16(x: Fixed): number {
   return toU16(mul(x, U16_MAX << FRAC));
 }
 
-/** `I32F32(u16).safe_div(I32F32(65535))`. */
+/**
+ * `I32F32(u16).safe_div(I32F32(65535))` = floor(x · 2^32 / 65535). For a u16 this is computed in
+ * doubles, exactly: x · 2^32 < 2^48 is exact, the quotient q ≤ 2^32 has ulp ≤ 2^−20, and a
+ * non-integer q is at least 1/65535 > 2^−17 from either integer, so rounding cannot cross one and
+ * the floor is exact (the test "matches the BigInt quotient for every u16" checks all 65536).
+ */
 export function u16Proportion(x: number): Fixed {
+  if (Number.isInteger(x) && x >= 0 && x <= 65535) return BigInt(Math.floor((x * 4294967296) / 65535));
   return safeDiv(BigInt(x) << FRAC, U16_MAX << FRAC);
 }
 
@@ -199,8 +205,13 @@ export function expReference(x: Fixed): Fixed | null {
  *    monotone and n is a double, so fl(q) ≥ n; and q < 2^49 gives ulp(q) ≤ 2^−4 < 2/31 ≤ 2/i, so
  *    |fl(q) − q| ≤ ulp/2 < 1/i and fl(q) < n + 1. Hence Math.floor(P / i) = floor(P / i) exactly.
  *  - Direct product: when the double T·O is below 2^53, the integer product T·O is too (rounding is
- *    monotone and 2^53 is a double), so the double is that product exactly; scaling it by 2^−32 and
- *    flooring gives P without the split.
+ *    monotone and 2^53 is a double), so the double is that product exactly. Then
+ *    T_i = floor(floor(T·O / 2^32) / i) = floor(T·O / (i·2^32)) (nested floors by integers), taken
+ *    as t = floor(T·O · fl(1/(i·2^32))) and corrected once: the computed product is within
+ *    relative 2^−52 of the quotient (< 2^49), so t is off by at most one, and the remainder
+ *    T·O − t·i·2^32 is exact (t·i ≤ P_i + i < 2^53, scaled by 2^32; the true difference is an
+ *    integer below 2^38 in magnitude, so the subtraction is exact). This takes the division off
+ *    the series' dependency chain.
  *  - No i64 overflow is possible (everything < 2^53), so the `null` branches never fire here.
  * The final 1/R for negative input, floor(2^64 / R), is done in BigInt (one division).
  */
@@ -210,6 +221,21 @@ const TWO_POW_MINUS_16 = 1 / 65536;
 const TWO_POW_MINUS_32 = 1 / 4294967296;
 const TWO_POW_53 = 9007199254740992;
 const ONE_SQUARED = ONE << FRAC;
+/** i · 2^32 and fl(1 / (i · 2^32)) for the series' i = 0 … 31. */
+const DIVISOR = Array.from({ length: 32 }, (_, i) => i * TWO_POW_32);
+const RECIPROCAL = Array.from({ length: 32 }, (_, i) => (i === 0 ? 0 : 1 / (i * TWO_POW_32)));
+
+/**
+ * floor(d / (i · 2^32)) for an integer d < 2^53 and 2 ≤ i ≤ 31, exactly, by a multiply with the
+ * rounded reciprocal and one correction (see {@link EXP_FAST_BOUND}).
+ *
+ * @example floorDivScaled(3 * 2 ** 32 * 7, 3) // → 7
+ */
+export function floorDivScaled(d: number, i: number): number {
+  const t = Math.floor(d * RECIPROCAL[i]);
+  const rest = d - t * DIVISOR[i];
+  return rest < 0 ? t - 1 : rest >= DIVISOR[i] ? t + 1 : t;
+}
 
 /**
  * `substrate_fixed::transcendental::exp` for I32F32, bit-exact with {@link expReference}.
@@ -233,15 +259,14 @@ export function exp(x: Fixed): Fixed | null {
   for (let i = 2; i < 32; i++) {
     // Once the terms shrink, T·O itself is below 2^53 and so exact: no split needed.
     const direct = term * o;
-    let p: number;
     if (direct < TWO_POW_53) {
-      p = Math.floor(direct * TWO_POW_MINUS_32);
+      term = floorDivScaled(direct, i);
     } else {
       const th = Math.floor(term * TWO_POW_MINUS_32);
       const tl = term - th * TWO_POW_32;
-      p = th * o + Math.floor((tl * oh + Math.floor(tl * ol * TWO_POW_MINUS_16)) * TWO_POW_MINUS_16);
+      const p = th * o + Math.floor((tl * oh + Math.floor(tl * ol * TWO_POW_MINUS_16)) * TWO_POW_MINUS_16);
+      term = Math.floor(p / i);
     }
-    term = Math.floor(p / i);
     if (term === 0) break; // every later term is floor(0 · O / 2^32) / i = 0 too
     result += term;
   }
