@@ -152,8 +152,9 @@ export interface DetectorDefinition {
    */
   inspect?: (ctx: DetectorContext, task: Task, responses: readonly ResponseView[]) => Finding[] | Promise<Finding[]>;
   /**
-   * Sees the whole round of its plugin at once — for evidence that spans tasks (uids whose answers
-   * coincide everywhere). A detector has `inspect`, `inspectRound`, or both.
+   * Sees the whole round at once — the tasks of every plugin that lists the detector, in one call —
+   * for evidence that spans tasks and plugins (uids whose answers coincide everywhere). A detector
+   * has `inspect`, `inspectRound`, or both.
    */
   inspectRound?: (ctx: DetectorContext, tasks: readonly TaskResponses[]) => RoundFinding[] | Promise<RoundFinding[]>;
 }

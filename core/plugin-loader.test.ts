@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ProctorError } from './errors.js';
-import { checkPluginProtocol, loadPlugin } from './plugin-loader.js';
+import { checkPluginProtocol, loadPlugin, REQUEST_FIELDS, requestBody } from './plugin-loader.js';
+import type { PublicTask } from './plugin-api.js';
+import { taskFromBody } from './transport/plugin-routes.js';
 import { minerRoute } from './transport/client.js';
 
 let dir: string;
@@ -106,6 +108,20 @@ describe('plugin loader: protocol.scheme, synapse and maxRequestBytes', () => {
         minerRoute({ name: 'probe', protocol: { response: null as never, maxResponseBytes: 1024, timeoutMs: 1000, ...(p as object) } });
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('requestBody', () => {
+  it('sends exactly the fields a synapse may hash, and a miner reads the same task back', () => {
+    fc.assert(
+      fc.property(fc.record({ id: fc.string(), kind: fc.string(), prompt: fc.string(), payload: fc.jsonValue() }), fc.integer({ min: 1, max: 600_000 }), (task, deadline) => {
+        const body = requestBody(task as PublicTask, deadline);
+        assert.deepEqual(Object.keys(body), REQUEST_FIELDS);
+        assert.deepEqual(taskFromBody(body), { ...task, payload: task.payload ?? null });
+        assert.equal(body.deadline_ms, deadline);
+      }),
+      { numRuns: 300 },
     );
   });
 });

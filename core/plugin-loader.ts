@@ -11,7 +11,7 @@ import { inspect } from 'node:util';
 import semver from 'semver';
 import { z } from 'zod';
 import { proctorError } from './errors.js';
-import type { DetectorDefinition, EvaluatorDefinition, Json, PluginDefinition } from './plugin-api.js';
+import type { DetectorDefinition, EvaluatorDefinition, Json, PluginDefinition, PublicTask } from './plugin-api.js';
 import { builtinDetectors, builtinEvaluators, builtinPlugins, nearestName } from './registry.js';
 import { ENGINE_VERSION } from './version.js';
 
@@ -65,6 +65,16 @@ const shape = z.object({
 
 /** The fields of every request the engine sends (`docs/protocol.md`): an axon synapse can hash only these. */
 export const REQUEST_FIELDS: readonly string[] = ['task_id', 'kind', 'prompt', 'payload', 'deadline_ms'];
+
+/**
+ * The request the engine sends a miner for one task: exactly the {@link REQUEST_FIELDS}.
+ *
+ * @example requestBody({ id: '1-text-0', kind: 'date', prompt: 'When…?', payload: null }, 12000)
+ * // { task_id: '1-text-0', kind: 'date', prompt: 'When…?', payload: null, deadline_ms: 12000 }
+ */
+export function requestBody(task: PublicTask, deadlineMs: number): { [key: string]: Json } {
+  return { task_id: task.id, kind: task.kind, prompt: task.prompt, payload: task.payload, deadline_ms: deadlineMs };
+}
 /** Bounds of `protocol.maxRequestBytes`: the reference miners accept bodies this large. */
 export const REQUEST_CAP_RANGE = { min: 1024, max: 64 * 1024 * 1024 } as const;
 const PYTHON_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DetectorDefinition, Json, Task } from '../plugin-api.js';
-import { appliesTo, type LoadedPlugin } from '../plugin-loader.js';
+import { appliesTo, requestBody, type LoadedPlugin } from '../plugin-loader.js';
 import type { EvaluationJob, EvaluationResult } from '../pool/evaluation.js';
 import type { FindingRow, ResponseRow, ResponseScoreRow, ResponseStatus, RoundRecord, ScoreRow, TaskRow } from '../store/records.js';
 import { minerRoute, type MinerTarget, type QueryLimits, type QueryResult } from '../transport/client.js';
@@ -152,7 +152,7 @@ export async function runRound(deps: RoundDeps, round: number, roundSeed: string
     // The plugin's signing scheme (Epistula by default, or the legacy axon synapse) and its limits.
     const route = minerRoute(plugin.definition);
     for (const task of list) {
-      const body: Json = { task_id: task.id, kind: task.kind, prompt: task.prompt, payload: task.payload, deadline_ms: protocol.timeoutMs };
+      const body: Json = requestBody(task, protocol.timeoutMs);
       // A replay probe goes only to hotkeys that were never sent the original.
       const audience = replayAudience(task, deps.sentTo);
       for (const miner of miners) {
