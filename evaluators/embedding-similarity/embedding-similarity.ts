@@ -134,7 +134,9 @@ export default defineEvaluator<EmbeddingSimilarityOptions, State>({
     const { loadEmbedder } = await import('../../native/hf-models.js');
     const { name, dir } = resolveModel(ctx.options.model, ctx.options.models);
     const embedder = await loadEmbedder(dir, { name, executionProvider: ctx.options.executionProvider });
-    ctx.log(`embedding with ${name} (${embedder.dimensions} dimensions) from ${dir}`);
+    // The model's folder relative to the working directory: logs carry no machine's absolute paths.
+    const { relative } = await import('node:path');
+    ctx.log(`embedding with ${name} (${embedder.dimensions} dimensions) from ${relative(process.cwd(), dir) || '.'}`);
     return { embedder, fillers: await embedder.embed(FILLERS) };
   },
   score: (ctx, sample, state) => judge(ctx.options, sample, state),
