@@ -98,6 +98,14 @@ export const errorCatalogue = {
     'user',
     (d) => `${d.path} has schema version ${d.found}, newer than this Proctor supports (${d.supported}); upgrade Proctor`,
   ),
+  PROCTOR_ERR_DETECTOR_MEMORY_TOO_LARGE: entry<{ detector: string; round: number; bytes: number; limit: number }>(
+    'user',
+    (d) => `detector ${d.detector}'s memory after round ${d.round} is ${d.bytes} bytes, over the ${d.limit}-byte cap: dropped, the detector starts the next round empty`,
+  ),
+  PROCTOR_ERR_DETECTOR_MEMORY_INVALID: entry<{ detector: string; round: number; detail: string }>(
+    'user',
+    (d) => `detector ${d.detector}'s memory after round ${d.round} cannot be kept (${d.detail}): dropped, the detector starts the next round empty`,
+  ),
   PROCTOR_ERR_AUDIT_NO_DB: entry<{ path: string }>('user', (d) => `no database at ${d.path}; run \`validator run\` first or pass --db`),
   PROCTOR_ERR_AUDIT_WRITE_REFUSED: entry<{ sql: string }>(
     'user',

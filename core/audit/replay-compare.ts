@@ -1,8 +1,9 @@
-/** The first half of a replay's comparisons: tasks, evaluator scores and findings (`replay.ts`). */
+/** The first half of a replay's comparisons: tasks, evaluator scores, findings and detector memory (`replay.ts`). */
+import { createHash } from 'node:crypto';
 import type { Json, Task } from '../plugin-api.js';
 import type { LoadedPlugin } from '../plugin-loader.js';
 import type { EvaluationResult } from '../pool/evaluation.js';
-import type { FindingRow } from '../store/records.js';
+import type { DetectorMemoryRow, FindingRow } from '../store/records.js';
 import { taskInputHash, type Reissue } from '../engine/task-guard.js';
 import { unitValue } from '../engine/round.js';
 import type { Comparer } from './compare.js';
@@ -94,4 +95,30 @@ export function compareFindings(cmp: Comparer, db: Db, info: StoredRoundInfo, fi
   for (const rest of stored.values()) {
     for (const s of rest) cmp.missing('findings', `round ${info.number}, finding ${s.id}, task ${s.taskKey ?? '-'}, detector ${s.detector}, uids [${s.uids.join(',')}]`, 'stored', { penalty: s.penalty, evidence: s.evidence });
   }
+}
+
+/**
+ * The memory the detectors left after the replayed round against the rows stored with it
+ * (`detector_memory`), one row per detector; the JSON is compared by its sha256, so a difference
+ * stays one line however large the memory. A round stored before v7 has no rows: nothing to compare.
+ */
+export function compareDetectorMemory(cmp: Comparer, round: number, stored: readonly DetectorMemoryRow[], recomputed: readonly DetectorMemoryRow[]): void {
+  if (stored.length === 0) return;
+  const byDetector = new Map(stored.map((s) => [s.detector, s]));
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+  for (const r of recomputed) {
+    const row = `round ${round}, detector ${r.detector}`;
+    const s = byDetector.get(r.detector);
+    byDetector.delete(r.detector);
+    if (!s) {
+      cmp.missing('detector_memory', row, 'recomputed', { version: r.version, status: r.status, bytes: r.bytes });
+      continue;
+    }
+    cmp.cell('detector_memory', row, 'version', s.version, r.version);
+    cmp.cell('detector_memory', row, 'status', s.status, r.status);
+    cmp.cell('detector_memory', row, 'bytes', s.bytes, r.bytes);
+    cmp.cell('detector_memory', row, 'error_code', s.errorCode, r.errorCode);
+    cmp.cell('detector_memory', row, 'memory_json (sha256)', hash(s.memoryJson), hash(r.memoryJson));
+  }
+  for (const s of byDetector.values()) cmp.missing('detector_memory', `round ${round}, detector ${s.detector}`, 'stored', { version: s.version, status: s.status, bytes: s.bytes });
 }

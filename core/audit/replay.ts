@@ -6,9 +6,12 @@
  * 2. The tasks, regenerated from the seed with the history the round had (`auditTaskHistory`).
  * 3. Each stored body, hashed again and parsed through the plugin's response schema.
  * 4. Every evaluator on every valid response, in the worker pool, as the round ran them.
- * 5. Every detector. Detectors may keep memory between the rounds of a run, so the rounds of the
- *    run before N are fed to them first, in order, from the stored tasks and responses; the report
- *    names the detectors whose memory was not empty (stateful) and the rounds replayed for them.
+ * 5. Every detector, starting from the memory stored with the last completed round before N
+ *    (`detector_memory`), as the engine did, in the same process or after a restart; then the
+ *    memory the detectors leave is compared with the rows stored with N. A history from before
+ *    those rows has none: the rounds of the run before N are fed to the detectors first, in order,
+ *    from the stored tasks and responses, and the report names the detectors whose memory was not
+ *    empty (stateful) and the rounds replayed for them.
  * 6. Response scores, miner round and plugin scores (the run's stored plugin shares), moving
  *    averages (from the stored averages before N), weight inputs (from the stored round scores
  *    before N) and the u16 weights (the local subnet's size and limits; on a real chain the
@@ -18,7 +21,7 @@
  * it is, not again in everything computed from it.
  */
 import { createHash } from 'node:crypto';
-import type { Json, Task } from '../plugin-api.js';
+import type { DetectorDefinition, Json, Task } from '../plugin-api.js';
 import { appliesTo, loadDetectors, loadPlugins, type LoadedPlugin } from '../plugin-loader.js';
 import { proctorError } from '../errors.js';
 import { createEvaluatorPool } from '../pool/pool.js';
@@ -26,11 +29,13 @@ import type { EvaluationJob, EvaluationRunner } from '../pool/evaluation.js';
 import { optionsHash, roundTasks } from '../engine/round.js';
 import { auditTaskHistory } from '../engine/task-guard.js';
 import { runDetectors, type DetectableResponse } from '../engine/detect.js';
+import { detectorMemoryRows, restoreDetectorMemory, type DetectorMemory } from '../engine/detector-memory.js';
+import { detectorMemoryBefore, detectorMemoryOf } from '../store/detector-memory.js';
 import { synapseAnswer } from '../transport/axon-response.js';
 import { createComparer, DEFAULT_TOLERANCE, type Difference } from './compare.js';
 import { openHistory, roundInfo, runInfo, runRounds, storedResponses, storedTasks, type Db, type StoredResponse, type StoredRoundInfo } from './history.js';
 import { replayTail } from './replay-weights.js';
-import { compareEvaluations, compareFindings, compareTasks } from './replay-compare.js';
+import { compareDetectorMemory, compareEvaluations, compareFindings, compareTasks } from './replay-compare.js';
 
 export interface ReplayOptions {
   db: string;
@@ -95,6 +100,40 @@ function detectable(responses: readonly StoredResponse[], tasks: ReadonlyMap<str
     out.push({ row, plugin: owner.plugin.definition.name, task: owner.task, view: { uid: row.uid, hotkey: row.hotkey, receivedAtMs: row.receivedAtMs ?? 0, latencyMs: row.latencyMs, response: parsed } });
   }
   return out;
+}
+
+/**
+ * The memory round `info` started from, as the engine gave it: the rows stored with the last
+ * completed round before it (`detector_memory`). A history written before those rows existed has
+ * none; then the memory was the process's own, so the run's earlier rounds are fed to the
+ * detectors first, in order, from their stored tasks and responses (`stateful` names them).
+ */
+async function memoryBefore(
+  db: Db,
+  info: StoredRoundInfo,
+  detectors: Map<string, DetectorDefinition>,
+  detectorsByPlugin: Map<string, readonly string[]>,
+  pluginByName: ReadonlyMap<string, LoadedPlugin>,
+  notes: string[],
+): Promise<{ memory: DetectorMemory; stateful: ReplayReport['stateful'] }> {
+  const before = detectorMemoryBefore(db, info.number);
+  if (before !== null && before.rows.length > 0) {
+    const memory = restoreDetectorMemory(before.rows, detectors, before.round, (m) => notes.push(`detector memory: ${m}`));
+    const loaded = [...memory].filter(([, m]) => m.size > 0).map(([name]) => name);
+    if (loaded.length > 0) notes.push(`detector memory: started from the memory stored with round ${before.round} (${loaded.join(', ')})`);
+    return { memory, stateful: [] };
+  }
+  const memory: DetectorMemory = new Map();
+  const earlier = runRounds(db, info.runId, info.number - 1);
+  for (const r of earlier) {
+    const owner = new Map<string, { plugin: LoadedPlugin; task: Task }>();
+    const list = storedTasks(db, r.id).filter((t) => pluginByName.has(t.plugin));
+    for (const t of list) owner.set(t.id, { plugin: pluginByName.get(t.plugin)!, task: plainTask(t) });
+    await runDetectors(list.map((t) => ({ plugin: t.plugin, task: owner.get(t.id)!.task })), detectable(storedResponses(db, r.id), owner), { round: r.number, detectorsByPlugin, detectors, memory, log: () => {} });
+  }
+  // Exactly as an engine before v7 kept it: live, never through JSON.
+  const stateful = [...memory].filter(([, m]) => m.size > 0).map(([detector]) => ({ detector, roundsReplayed: earlier.map((r) => r.number) }));
+  return { memory, stateful };
 }
 
 async function loadRunPlugins(db: Db, info: StoredRoundInfo, options: ReplayOptions, notes: string[], cmp: ReturnType<typeof createComparer>): Promise<LoadedPlugin[]> {
@@ -175,20 +214,13 @@ export async function replayRound(options: ReplayOptions): Promise<ReplayReport>
     }
     const evaluated = compareEvaluations(cmp, db, info, owners, results, optionsHash);
 
-    // 5. Detectors, their memory rebuilt from the run's earlier rounds.
+    // 5. Detectors, from the memory stored with the round before (or rebuilt from the run's earlier rounds).
     const detectors = await loadDetectors(plugins);
-    const memory = new Map<string, Map<string, Json>>();
     const detectorsByPlugin = new Map(plugins.map((p) => [p.definition.name, p.definition.detectors ?? []]));
-    const earlier = runRounds(db, info.runId, info.number - 1);
-    for (const r of earlier) {
-      const owner = new Map<string, { plugin: LoadedPlugin; task: Task }>();
-      const list = storedTasks(db, r.id).filter((t) => pluginByName.has(t.plugin));
-      for (const t of list) owner.set(t.id, { plugin: pluginByName.get(t.plugin)!, task: plainTask(t) });
-      await runDetectors(list.map((t) => ({ plugin: t.plugin, task: owner.get(t.id)!.task })), detectable(storedResponses(db, r.id), owner), { round: r.number, detectorsByPlugin, detectors, memory, log: () => {} });
-    }
-    const stateful = [...memory].filter(([, m]) => m.size > 0).map(([detector]) => ({ detector, roundsReplayed: earlier.map((r) => r.number) }));
+    const { memory, stateful } = await memoryBefore(db, info, detectors, detectorsByPlugin, pluginByName, notes);
     const roundTaskList = regenerated.flatMap(({ plugin, tasks }) => tasks.map((task) => ({ plugin: plugin.definition.name, task: stored(task) })));
     const detected = await runDetectors(roundTaskList, valid, { round: info.number, detectorsByPlugin, detectors, memory, log: (m) => notes.push(`detector: ${m}`) });
+    compareDetectorMemory(cmp, info.number, detectorMemoryOf(db, info.id), detectorMemoryRows(memory, detectors, info.number, () => {}));
     compareFindings(cmp, db, info, detected.findings);
 
     // 6. Scores, averages, weight inputs, weights.

@@ -24,6 +24,7 @@ import { createWeightSetter, type WeightAction } from '../chain/weight-setter.js
 import type { PluginShares } from './plugin-shares.js';
 import { runRound } from './round.js';
 import { createTaskLedger } from './task-guard.js';
+import { createDetectorMemoryKeeper } from './detector-memory.js';
 import { chainRoundInputs, onMetagraph, previewFromInput, recordChainRoundInputs } from './chain-inputs.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
@@ -162,7 +163,10 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
     // The input guard's and the probes' history: every input issued before, earlier rounds' seeds.
     const ledger = createTaskLedger(store.db);
     const confidence = o.confidence ?? DEFAULT_CONFIDENCE;
-    const deps = { plugins: o.plugins, querier: miners, evaluate: pool.evaluate, detectors: await loadDetectors(o.plugins), log: o.log, shares: o.shares, detectorMemory: new Map(), sentTo: ledger.sentTo };
+    const detectors = await loadDetectors(o.plugins);
+    const deps = { plugins: o.plugins, querier: miners, evaluate: pool.evaluate, detectors, log: o.log, shares: o.shares, sentTo: ledger.sentTo };
+    // Detectors continue from the memory stored with the last completed round (a restart loses none of it).
+    const detectorMemory = createDetectorMemoryKeeper(store.latestDetectorMemory(), detectors, o.log);
 
     const rounds: number[] = [];
     const actions: ChainRunSummary['actions'] = [];
@@ -192,7 +196,8 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       roundActions.push(...(await setter.revealDue(snapshot, roundId).catch((err: unknown) => [{ mode: 'reveal' as const, outcome: 'unknown' as const, detail: (err as Error).message }])));
 
       const serving = snapshot.metagraph.neurons.filter((x) => x.uid !== snapshot.uid && x.axon.url !== null);
-      const outcome = await runRound(deps, number, seed, serving.map((x) => ({ uid: x.uid, hotkey: x.hotkey, url: x.axon.url! })), ledger.historyFor(number));
+      const memory = detectorMemory.forRound();
+      const outcome = await runRound({ ...deps, detectorMemory: memory }, number, seed, serving.map((x) => ({ uid: x.uid, hotkey: x.hotkey, url: x.axon.url! })), ledger.historyFor(number));
       const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, o.emaAlpha);
       snapshot = (await chain.snapshot(o.netuid, o.hotkey.address).catch(() => null)) ?? snapshot;
       const hp = snapshot.hyperparameters;
@@ -219,11 +224,13 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       lastWeights = weights;
 
       const neurons = snapshot.metagraph.neurons;
+      const memoryRows = detectorMemory.rowsAfter(memory, number);
       store.completeRound({
         roundId,
         seed,
         finishedAt: new Date().toISOString(),
         ...outcome,
+        detectorMemory: memoryRows,
         movingAverages: averages,
         weightInputs,
         weightSubmission: null,
@@ -247,6 +254,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
           : null,
         chainSnapshot: null,
       });
+      detectorMemory.commit(memoryRows, number);
       ledger.record(outcome.tasks.flatMap((t) => (t.inputHash ? [t.inputHash] : [])));
       o.metrics?.roundCompleted({ number, durationMs: Date.now() - started, ...outcome });
       for (const a of roundActions) o.metrics?.weightSubmission(a.mode, a.outcome);

@@ -18,6 +18,7 @@ import type { EpochOutput } from '../consensus/state.js';
 import { ENGINE_VERSION } from '../version.js';
 import { runRound } from './round.js';
 import { createTaskLedger } from './task-guard.js';
+import { createDetectorMemoryKeeper } from './detector-memory.js';
 import { loadDetectors } from '../plugin-loader.js';
 import type { PluginShares } from './plugin-shares.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
@@ -108,7 +109,9 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
     const detectors = await loadDetectors(options.plugins);
     // The input guard's and the probes' history: every input issued before, earlier rounds' seeds.
     const ledger = createTaskLedger(store.db);
-    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors, log: options.log, shares: options.shares, detectorMemory: new Map(), sentTo: ledger.sentTo };
+    const deps = { plugins: options.plugins, querier: client, evaluate: pool.evaluate, detectors, log: options.log, shares: options.shares, sentTo: ledger.sentTo };
+    // Detectors continue from the memory stored with the last completed round (a restart loses none of it).
+    const detectorMemory = createDetectorMemoryKeeper(store.latestDetectorMemory(), detectors, options.log);
     const minersForRound = subnet.miners.map((m: LocalMiner) => ({ uid: m.uid, hotkey: m.hotkey, url: m.url }));
     const n = subnet.chain.neurons.length;
     const rounds: number[] = [];
@@ -123,7 +126,8 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       const block = subnet.chain.block;
       const roundId = store.openRound(runId, number, block, sha256(seed));
       const started = Date.now();
-      const outcome = await runRound(deps, number, seed, minersForRound, ledger.historyFor(number));
+      const memory = detectorMemory.forRound();
+      const outcome = await runRound({ ...deps, detectorMemory: memory }, number, seed, minersForRound, ledger.historyFor(number));
 
       const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, options.emaAlpha);
       const history = store.recentMinerScores(confidence.window - 1);
@@ -143,11 +147,13 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       }
       lastWeights = weights;
 
+      const memoryRows = detectorMemory.rowsAfter(memory, number);
       store.completeRound({
         roundId,
         seed,
         finishedAt: new Date().toISOString(),
         ...outcome,
+        detectorMemory: memoryRows,
         movingAverages: averages,
         weightInputs,
         weightSubmission: { network: 'local', mode: 'set_weights', uids: weights.uids, weights: weights.values, versionKey: 0, block, extrinsicHash: null, outcome: 'accepted', detail: null },
@@ -176,6 +182,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
           : null,
         chainSnapshot: subnet.snapshot(),
       });
+      detectorMemory.commit(memoryRows, number);
       ledger.record(outcome.tasks.flatMap((t) => (t.inputHash ? [t.inputHash] : [])));
       options.metrics?.roundCompleted({ number, durationMs: Date.now() - started, ...outcome });
       options.metrics?.weightSubmission('set_weights', 'accepted');

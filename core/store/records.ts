@@ -78,6 +78,18 @@ export interface FindingRow {
   penalty: number;
 }
 
+/** A detector's memory after a round (`detector_memory`; `core/engine/detector-memory.ts` makes and reads them). */
+export interface DetectorMemoryRow {
+  detector: string;
+  version: string;
+  /** JSON `[[key, value], ...]` in the memory's order; `'[]'` when dropped. */
+  memoryJson: string;
+  /** UTF-8 size of the memory as serialised, before any drop (0 when it could not be serialised). */
+  bytes: number;
+  status: 'kept' | 'dropped';
+  errorCode: string | null;
+}
+
 export interface WeightSubmissionRow {
   network: string;
   mode: 'set_weights' | 'commit' | 'reveal';
@@ -110,6 +122,8 @@ export interface RoundRecord {
   scores: ScoreRow[];
   responseScores: ResponseScoreRow[];
   findings: FindingRow[];
+  /** Every detector's memory after the round, stored in the same transaction; none when omitted. */
+  detectorMemory?: DetectorMemoryRow[];
   minerScores: {
     uid: number;
     hotkey: string;

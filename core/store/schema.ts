@@ -372,6 +372,33 @@ CREATE TRIGGER chain_round_inputs_append_only_delete BEFORE DELETE ON chain_roun
 BEGIN SELECT RAISE(ABORT, 'history is append-only: chain_round_inputs rows cannot be deleted'); END;
 `;
 
+/**
+ * v7: each detector's memory after a round (`core/engine/detector-memory.ts`), written in the
+ * transaction that completes the round, so a restart and `validator audit replay` start the next
+ * round from exactly what the round left. A memory larger than the cap is dropped, not stored: the
+ * row then says so (`status` 'dropped', its size and the error code) and the detector starts empty.
+ */
+const v7 = `
+CREATE TABLE detector_memory (
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  detector TEXT NOT NULL,
+  version TEXT NOT NULL,            -- the detector's version that wrote it; another version starts empty
+  memory_json TEXT NOT NULL,        -- JSON [[key, value], ...] in the memory's order; '[]' when dropped
+  bytes INTEGER NOT NULL,           -- UTF-8 size of the memory as serialised, before any drop
+  status TEXT NOT NULL CHECK (status IN ('kept', 'dropped')),
+  error_code TEXT,                  -- PROCTOR_ERR_DETECTOR_MEMORY_* when dropped
+  PRIMARY KEY (round_id, detector)
+);
+CREATE TRIGGER detector_memory_append_only_update BEFORE UPDATE ON detector_memory
+BEGIN SELECT RAISE(ABORT, 'history is append-only: detector_memory rows cannot change'); END;
+CREATE TRIGGER detector_memory_append_only_delete BEFORE DELETE ON detector_memory
+BEGIN SELECT RAISE(ABORT, 'history is append-only: detector_memory rows cannot be deleted'); END;
+
+CREATE VIEW v_detector_memory AS
+  SELECT r.number AS round, d.detector, d.version, d.status, d.bytes, d.error_code, json_array_length(d.memory_json) AS entries, d.memory_json
+  FROM detector_memory d JOIN rounds r ON r.id = d.round_id;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'round history, weights, local subnet epochs', sql: v1 },
   { version: 2, description: 'per-plugin miner scores and shares', sql: v2 },
@@ -379,6 +406,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, description: 'the inputs of the weights: confidence intervals, evidence and tiers', sql: v4 },
   { version: 5, description: 'task input hashes for the input guard (v_repeated_inputs)', sql: v5 },
   { version: 6, description: "a chain round's weight and consensus-preview inputs (chain_round_inputs)", sql: v6 },
+  { version: 7, description: "each detector's memory after a round (detector_memory)", sql: v7 },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

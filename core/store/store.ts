@@ -12,7 +12,8 @@ import { dirname } from 'node:path';
 import { proctorError } from '../errors.js';
 import type { Json } from '../plugin-api.js';
 import { migrations, SCHEMA_VERSION } from './schema.js';
-import type { RoundRecord, RunInfo } from './records.js';
+import type { DetectorMemoryRow, RoundRecord, RunInfo } from './records.js';
+import { detectorMemoryBefore } from './detector-memory.js';
 
 export interface Store {
   readonly path: string;
@@ -32,6 +33,8 @@ export interface Store {
   recentMinerScores(rounds: number): Map<string, { score: number; tasks: number }[]>;
   /** The local subnet's chain state after the last completed round, if any. */
   latestChainSnapshot(): Json | null;
+  /** The last completed round and the detectors' memory stored with it (no rows before v7); null on a new database. */
+  latestDetectorMemory(): { round: number; rows: DetectorMemoryRow[] } | null;
   close(): void;
 }
 
@@ -110,6 +113,9 @@ function createStore(db: Db, path: string): Store {
        VALUES (@epochId, @uid, @hotkey, @stake, @consensus, @incentive, @dividends, @validatorTrust, @emission)`,
     ),
     snapshot: db.prepare('INSERT INTO local_chain_snapshots (round_id, state) VALUES (?, ?)'),
+    detectorMemory: db.prepare(
+      'INSERT INTO detector_memory (round_id, detector, version, memory_json, bytes, status, error_code) VALUES (@roundId, @detector, @version, @memoryJson, @bytes, @status, @errorCode)',
+    ),
   };
   const settle = db.prepare("UPDATE rounds SET status = 'complete', seed = ?, finished_at = ? WHERE id = ? AND status = 'open'");
 
@@ -158,6 +164,7 @@ function createStore(db: Db, path: string): Store {
       for (const e of r.epoch.results) insert.epochResult.run({ ...e, epochId });
     }
     if (r.chainSnapshot !== null) insert.snapshot.run(r.roundId, json(r.chainSnapshot));
+    for (const m of r.detectorMemory ?? []) insert.detectorMemory.run({ ...m, roundId: r.roundId });
     const changed = settle.run(r.seed, r.finishedAt, r.roundId).changes;
     if (changed !== 1) throw new Error(`round ${r.roundId} is not open`);
   });
@@ -211,6 +218,10 @@ function createStore(db: Db, path: string): Store {
         .prepare('SELECT s.state FROM local_chain_snapshots s JOIN rounds r ON r.id = s.round_id ORDER BY r.number DESC LIMIT 1')
         .get() as { state: string } | undefined;
       return row ? (JSON.parse(row.state) as Json) : null;
+    },
+    latestDetectorMemory() {
+      const last = detectorMemoryBefore(db, Infinity);
+      return last && { round: last.round, rows: last.rows };
     },
     close() {
       db.close();
