@@ -67,7 +67,7 @@ describe('detector memory rows', () => {
     assert.ok(row.bytes > 2000);
     assert.match(logs.join('\n'), /^\[PROCTOR_ERR_DETECTOR_MEMORY_TOO_LARGE\] detector hoarder's memory after round 7/);
     assert.equal(restoreDetectorMemory([row], detectors, 7, () => {}).has('hoarder'), false);
-    assert.equal(DETECTOR_MEMORY_MAX_BYTES, 8 * 1024 * 1024);
+    assert.equal(DETECTOR_MEMORY_MAX_BYTES, 32 * 1024 * 1024);
   });
 
   it('drops a memory JSON cannot hold (a BigInt) instead of failing the round', () => {

@@ -19,8 +19,12 @@ import type { DetectorMemoryRow } from '../store/records.js';
 /** Each detector's memory for the run, by detector name (`DetectOptions.memory`). */
 export type DetectorMemory = Map<string, Map<string, Json>>;
 
-/** The largest memory one detector may keep, as UTF-8 JSON (8 MiB: ~30× sybil-cluster's with 256 uids all paired). */
-export const DETECTOR_MEMORY_MAX_BYTES = 8 * 1024 * 1024;
+/**
+ * The largest memory one detector may keep, as UTF-8 JSON: 32 MiB. Sybil-cluster's with 256 uids,
+ * every pair seen and 12 rounds kept per pair, is about 7.2 MB; hotkeys that leave stay in it for
+ * `forgetAfterRounds`, so the cap leaves room for churn.
+ */
+export const DETECTOR_MEMORY_MAX_BYTES = 32 * 1024 * 1024;
 
 function warning<C extends ErrorCode>(code: C, data: ErrorData<C>): string {
   return `[${code}] ${proctorError(code, data).message}`;
