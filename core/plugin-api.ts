@@ -126,8 +126,9 @@ export interface DetectorContext {
   round: number;
   readonly log: (message: string) => void;
   /**
-   * This detector's memory for the run, kept between rounds (answers seen so far, co-occurrence
-   * counts): plain JSON values, in this process only — a restarted validator starts it empty.
+   * This detector's memory, kept between rounds (answers seen so far, co-occurrence counts): plain
+   * JSON values, stored with each completed round (`detector_memory`), so a restarted validator
+   * continues from the last completed round's memory and audit replay starts from it.
    */
   readonly memory: Map<string, Json>;
 }

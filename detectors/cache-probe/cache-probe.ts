@@ -19,9 +19,8 @@
  * within `memoryRounds`, also multiplies every other task of the miner that round, and every task
  * of the `probationRounds` rounds after it, by `roundPenalty`: a cache caught once is still a cache
  * when no probe happens to test it. The detector remembers each hotkey's answers to ordinary tasks
- * for `memoryRounds` rounds, and its catches, in this process only: after a restart, open-ended
- * probes of tasks from before it are not checked against earlier answers (closed ones still are,
- * from `meta.probe`), and probation starts over.
+ * for `memoryRounds` rounds, and its catches, in its detector memory, which is stored with each
+ * completed round: a restarted validator continues from the last completed round's memory.
  */
 import { createHash } from 'node:crypto';
 import { defineDetector, type Json, type ResponseView, type RoundFinding, type Task, type TaskResponses } from '../../core/plugin-api.js';
