@@ -28,7 +28,8 @@ export interface ChainRoundInputs {
 }
 
 /**
- * The inputs of a round's weights and preview, read off a snapshot.
+ * The inputs of a round's weights, read off a snapshot; the Yuma input is left null for
+ * `chainEpochInput`, which the caller runs where a throw only costs the preview.
  *
  * @example
  * ```ts
@@ -44,9 +45,22 @@ export function chainRoundInputs(snapshot: SubnetSnapshot): ChainRoundInputs {
     hotkeys: snapshot.metagraph.neurons.map((x) => x.hotkey),
     minAllowedWeights: h.minAllowedWeights,
     maxWeightsLimit: h.maxWeightsLimit,
-    // Through JSON, as it is stored: the validator computes from exactly what replay will read.
-    epochInput: snapshot.uid === null ? null : (JSON.parse(JSON.stringify(snapshotEpochJson(snapshot, null))) as EpochJson),
+    epochInput: null,
   };
+}
+
+/**
+ * The Yuma input at the snapshot's block with this validator's row as it was; null when the
+ * validator is not registered (no preview). May throw on a snapshot it cannot convert.
+ *
+ * @example
+ * ```ts
+ * inputs.epochInput = chainEpochInput(snapshot);
+ * ```
+ */
+export function chainEpochInput(snapshot: SubnetSnapshot): EpochJson | null {
+  // Through JSON, as it is stored: the validator computes from exactly what replay will read.
+  return snapshot.uid === null ? null : (JSON.parse(JSON.stringify(snapshotEpochJson(snapshot, null))) as EpochJson);
 }
 
 /** The moving averages of hotkeys that still hold their uid at the block: only they can get a weight. */
@@ -69,13 +83,6 @@ export function previewFromInput(input: EpochJson, row: { uid: number; uids: rea
   const weights = (input.weights ?? []).map((r, uid) => (uid === row.uid ? row.uids.map((u, k) => [u, upscaled[k]]) : r));
   const lastUpdate = (input.last_update ?? []).map((b, uid) => (uid === row.uid ? input.current_block : b));
   return epochOutput(runEpoch(buildState({ ...input, weights, last_update: lastUpdate } as EpochJson, '$', numerics)));
-}
-
-/** Stores a round's inputs (append-only, one row per round). */
-export function recordChainRoundInputs(db: Database, roundId: number, inputs: ChainRoundInputs): void {
-  db.prepare(
-    'INSERT INTO chain_round_inputs (round_id, block, validator_uid, hotkeys, min_allowed_weights, max_weights_limit, epoch_input) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  ).run(roundId, inputs.block, inputs.validatorUid, JSON.stringify(inputs.hotkeys), inputs.minAllowedWeights, inputs.maxWeightsLimit, inputs.epochInput === null ? null : JSON.stringify(inputs.epochInput));
 }
 
 /** A round's stored inputs, or null (a round stored before schema v6, or not by the chain loop). */

@@ -25,7 +25,7 @@ import type { PluginShares } from './plugin-shares.js';
 import { runRound } from './round.js';
 import { createTaskLedger } from './task-guard.js';
 import { createDetectorMemoryKeeper } from './detector-memory.js';
-import { chainRoundInputs, onMetagraph, previewFromInput, recordChainRoundInputs } from './chain-inputs.js';
+import { chainEpochInput, chainRoundInputs, onMetagraph, previewFromInput } from './chain-inputs.js';
 import { updateMovingAverages, weightsFromAverages } from './weights.js';
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from './confidence.js';
 import type { RunMetrics } from '../metrics/metrics.js';
@@ -201,9 +201,8 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       const averages = updateMovingAverages(store.latestMovingAverages(), outcome.minerScores, o.emaAlpha);
       snapshot = (await chain.snapshot(o.netuid, o.hotkey.address).catch(() => null)) ?? snapshot;
       const hp = snapshot.hyperparameters;
-      // Weights and preview are computed from the inputs as stored, which `validator audit replay` reads back.
+      // Weights and preview are computed from the inputs as stored (with the round, below), which `validator audit replay` reads back.
       const inputs = chainRoundInputs(snapshot);
-      recordChainRoundInputs(store.db, roundId, inputs);
       const history = store.recentMinerScores(confidence.window - 1);
       for (const m of outcome.minerScores) history.set(m.hotkey, [...(history.get(m.hotkey) ?? []), { score: m.score, tasks: m.tasks }]);
       const weightInputs = confidentScores(onMetagraph(averages, inputs.hotkeys), history, confidence, seed);
@@ -211,9 +210,12 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
         weightInputs.map((w) => ({ uid: w.uid, hotkey: w.hotkey, value: w.value, alpha: o.emaAlpha })),
         { n: inputs.hotkeys.length, minAllowedWeights: inputs.minAllowedWeights, maxWeightLimit: inputs.maxWeightsLimit },
       );
-      if (snapshot.uid !== null && inputs.epochInput !== null) {
+      if (snapshot.uid !== null) {
         try {
-          const preview = previewFromInput(inputs.epochInput, { uid: snapshot.uid, ...weights });
+          // Built here: a snapshot it cannot convert costs the preview, not the run.
+          const epochInput = chainEpochInput(snapshot)!; // registered (uid not null): never null
+          inputs.epochInput = epochInput;
+          const preview = previewFromInput(epochInput, { uid: snapshot.uid, ...weights });
           lastPreview = { validatorTrust: preview.validator_trust[snapshot.uid], dividends: preview.dividends[snapshot.uid] };
           records.recordPreview({ roundId, validatorUid: snapshot.uid, numerics: 'float', ...lastPreview, incentive: preview.incentive });
         } catch (err) {
@@ -231,6 +233,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
         finishedAt: new Date().toISOString(),
         ...outcome,
         detectorMemory: memoryRows,
+        chainInputs: inputs,
         movingAverages: averages,
         weightInputs,
         weightSubmission: null,

@@ -113,6 +113,17 @@ export interface EpochResultRow {
   emission: number;
 }
 
+/** What a chain round computed its weights and preview from (`core/engine/chain-inputs.ts` builds it). */
+export interface ChainRoundInputsRow {
+  block: number;
+  validatorUid: number | null;
+  hotkeys: string[];
+  minAllowedWeights: number;
+  maxWeightsLimit: number;
+  /** The Yuma input as JSON-able data; null when no preview was made. */
+  epochInput: object | null;
+}
+
 export interface RoundRecord {
   roundId: number;
   seed: string;
@@ -124,6 +135,11 @@ export interface RoundRecord {
   findings: FindingRow[];
   /** Every detector's memory after the round, stored in the same transaction; none when omitted. */
   detectorMemory?: DetectorMemoryRow[];
+  /**
+   * A chain round's weight and preview inputs (`chain_round_inputs`), stored in the same
+   * transaction so that an abandoned round leaves none behind; none when omitted (local runs).
+   */
+  chainInputs?: ChainRoundInputsRow;
   minerScores: {
     uid: number;
     hotkey: string;

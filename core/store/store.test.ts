@@ -108,6 +108,26 @@ describe('store', () => {
     done();
   });
 
+  it("stores a chain round's inputs with the round, so an abandoned or failed round leaves none", () => {
+    const { path, done } = tempDb();
+    const store = openStore(path);
+    const run = store.startRun({ engineVersion: '0.1.0', network: 'custom', netuid: 1, validatorHotkey: 'v', plugins: [], config: {} });
+    const inputs = { block: 12, validatorUid: 0, hotkeys: ['v', 'hk1', 'hk2'], minAllowedWeights: 1, maxWeightsLimit: 65535, epochInput: { n: 3 } };
+    const count = (roundId: number) => (store.db.prepare('SELECT COUNT(*) AS n FROM chain_round_inputs WHERE round_id = ?').get(roundId) as { n: number }).n;
+    const abandoned = store.openRound(run, 1, 12, 'hash');
+    assert.deepEqual(store.abandonOpenRounds(), [1]);
+    assert.equal(count(abandoned), 0);
+    // A round that is no longer open fails to complete: none of its rows stay, the inputs included.
+    assert.throws(() => store.completeRound({ ...record(abandoned), chainInputs: inputs }), /not open/);
+    assert.equal(count(abandoned), 0);
+    const complete = store.openRound(run, 2, 13, 'hash');
+    store.completeRound({ ...record(complete), chainInputs: inputs });
+    const row = store.db.prepare('SELECT block, validator_uid, hotkeys, epoch_input FROM chain_round_inputs WHERE round_id = ?').get(complete);
+    assert.deepEqual(row, { block: 12, validator_uid: 0, hotkeys: '["v","hk1","hk2"]', epoch_input: '{"n":3}' });
+    store.close();
+    done();
+  });
+
   it('refuses a database written by a newer schema without touching it', () => {
     const { path, done } = tempDb();
     openStore(path).close();

@@ -113,6 +113,9 @@ function createStore(db: Db, path: string): Store {
        VALUES (@epochId, @uid, @hotkey, @stake, @consensus, @incentive, @dividends, @validatorTrust, @emission)`,
     ),
     snapshot: db.prepare('INSERT INTO local_chain_snapshots (round_id, state) VALUES (?, ?)'),
+    chainInputs: db.prepare(
+      'INSERT INTO chain_round_inputs (round_id, block, validator_uid, hotkeys, min_allowed_weights, max_weights_limit, epoch_input) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
     detectorMemory: db.prepare(
       'INSERT INTO detector_memory (round_id, detector, version, memory_json, bytes, status, error_code) VALUES (@roundId, @detector, @version, @memoryJson, @bytes, @status, @errorCode)',
     ),
@@ -165,6 +168,10 @@ function createStore(db: Db, path: string): Store {
     }
     if (r.chainSnapshot !== null) insert.snapshot.run(r.roundId, json(r.chainSnapshot));
     for (const m of r.detectorMemory ?? []) insert.detectorMemory.run({ ...m, roundId: r.roundId });
+    if (r.chainInputs) {
+      const c = r.chainInputs;
+      insert.chainInputs.run(r.roundId, c.block, c.validatorUid, json(c.hotkeys), c.minAllowedWeights, c.maxWeightsLimit, c.epochInput === null ? null : JSON.stringify(c.epochInput));
+    }
     const changed = settle.run(r.seed, r.finishedAt, r.roundId).changes;
     if (changed !== 1) throw new Error(`round ${r.roundId} is not open`);
   });
