@@ -2,11 +2,6 @@
 import type { Command } from 'commander';
 import { proctorError } from '../errors.js';
 import { auditQuery, formatCsv, formatJson, formatTable } from '../store/audit.js';
-import { replayRound } from '../audit/replay.js';
-import { explainMiner } from '../audit/explain.js';
-import { formatExplain } from '../audit/explain-format.js';
-import { formatReplay } from '../audit/format.js';
-import { writeReport } from '../audit/report/report.js';
 
 const EXAMPLES = `
 Examples:
@@ -82,6 +77,9 @@ export function registerAudit(program: Command): void {
     .action(async (flags: { round: string; db: string; plugins?: string; tolerance: string; poolSize?: string; evaluatorTimeout: string; json?: boolean }) => {
       const tolerance = Number(flags.tolerance);
       if (!(tolerance >= 0 && tolerance < 1)) throw proctorError('PROCTOR_ERR_CLI_USAGE', { detail: `--tolerance must be a number in [0, 1) (got "${flags.tolerance}")` });
+      // Loaded here: replay brings the worker pool and every evaluator, the report vega.
+      const { replayRound } = await import('../audit/replay.js');
+      const { formatReplay } = await import('../audit/format.js');
       const report = await replayRound({
         db: flags.db,
         round: roundNumber(flags.round),
@@ -102,7 +100,9 @@ export function registerAudit(program: Command): void {
     .option('--db <file>', 'the SQLite history', './proctor.db')
     .option('--json', 'the evidence as JSON')
     .addHelpText('after', EXPLAIN_EXAMPLES)
-    .action((flags: { hotkey: string; round?: string; db: string; json?: boolean }) => {
+    .action(async (flags: { hotkey: string; round?: string; db: string; json?: boolean }) => {
+      const { explainMiner } = await import('../audit/explain.js');
+      const { formatExplain } = await import('../audit/explain-format.js');
       const evidence = explainMiner({ db: flags.db, hotkey: flags.hotkey, round: flags.round !== undefined ? roundNumber(flags.round) : undefined });
       process.stdout.write((flags.json ? JSON.stringify(evidence, null, 2) : formatExplain(evidence)) + '\n');
     });
@@ -113,6 +113,7 @@ export function registerAudit(program: Command): void {
     .option('--out <dir>', 'the folder to write index.html into', 'proctor-report')
     .addHelpText('after', REPORT_EXAMPLES)
     .action(async (flags: { db: string; out: string }) => {
+      const { writeReport } = await import('../audit/report/report.js');
       const written = await writeReport({ db: flags.db, out: flags.out });
       process.stdout.write(`${written.path} (${written.charts.length} charts: ${written.charts.join(', ')}; ${written.bytes} bytes)\n`);
     });

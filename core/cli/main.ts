@@ -5,14 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { proctorError } from '../errors.js';
-import { registerAudit } from './audit-command.js';
-import { registerBench } from './bench-command.js';
-import { registerConsensus } from './consensus-command.js';
-import { registerMiner } from './miner-command.js';
-import { registerPlugins } from './plugins-command.js';
-import { registerRun } from './run-command.js';
-import { registerChain } from './chain.js';
-import { registerScore } from './score-command.js';
 import { reportError } from './report-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,7 +18,29 @@ Examples:
   $ validator consensus epoch --help
 `;
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when needed: a command imports its engine (the worker pool,
+ * ONNX Runtime, @polkadot/api), which takes over a second, so `validator consensus epoch` should
+ * not pay for `validator run`. In the order `--help` lists them.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./run-command.js')).registerRun,
+  chain: async () => (await import('./chain.js')).registerChain,
+  audit: async () => (await import('./audit-command.js')).registerAudit,
+  score: async () => (await import('./score-command.js')).registerScore,
+  bench: async () => (await import('./bench-command.js')).registerBench,
+  consensus: async () => (await import('./consensus-command.js')).registerConsensus,
+  miner: async () => (await import('./miner-command.js')).registerMiner,
+  plugins: async () => (await import('./plugins-command.js')).registerPlugins,
+};
+
+/**
+ * The program with the command named in `argv` registered, or every command when none is named
+ * (help, version, a typo that should get a suggestion).
+ */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('validator')
     .description('Proctor: a validator framework for Bittensor subnets')
     .version(pkg.version, '-V, --version')
@@ -35,14 +49,9 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} })
     .addHelpText('after', EXAMPLES);
   // Subcommands inherit exitOverride and the silenced error output from the program.
-  registerRun(program);
-  registerChain(program);
-  registerAudit(program);
-  registerScore(program);
-  registerBench(program);
-  registerConsensus(program);
-  registerMiner(program);
-  registerPlugins(program);
+  const named = argv[2];
+  const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  for (const name of wanted) (await COMMANDS[name]())(program);
   return program;
 }
 
@@ -52,7 +61,7 @@ function isCleanExit(err: CommanderError): boolean {
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     // A command may set an exit code of its own (e.g. `score` after unreadable lines).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
