@@ -30,6 +30,10 @@ export interface SybilClusterOptions {
   minRounds: number;
   /** Weighted evidence within one round that links a pair without waiting `minRounds` (still at `minRate`). */
   oneRoundEvidence: number;
+  /** Rounds such a one-round link lasts (the round it was reached included) unless later rounds confirm it. */
+  oneRoundFor: number;
+  /** Share of a pair's informative agreements one hotkey must have answered later to be its follower. */
+  followerShare: number;
   /** Words of its own that make an informative answer long. */
   longAnswerWords: number;
   /** What a task with a long answer (or a non-text answer, an image) weighs; a short one weighs 1. */
@@ -48,6 +52,8 @@ export const SYBIL_CLUSTER_DEFAULTS: Readonly<SybilClusterOptions> = Object.free
   minRate: 0.8,
   minRounds: 2,
   oneRoundEvidence: 16,
+  oneRoundFor: 3,
+  followerShare: 0.8,
   longAnswerWords: 8,
   longAnswerWeight: 3,
   decay: 0.95,
@@ -59,8 +65,10 @@ export const SYBIL_CLUSTER_DEFAULTS: Readonly<SybilClusterOptions> = Object.free
 const ROUNDS_KEPT = 12;
 
 /**
- * One pair's evidence: weighted tasks shared, agreements among them, last round together, rounds
- * with an agreement, and the most agreed evidence one round gave.
+ * One pair's evidence as of round `last`: weighted tasks shared, agreements among them, rounds with
+ * an agreement, the last round whose agreed evidence alone reached `oneRoundEvidence` (`peakRound`,
+ * that evidence `peak`), and per hotkey (in pair-key order) the weighted informative agreements on
+ * which it answered later (`late`). Counts decay by `decay` per round since `last`, also on read.
  */
 interface PairEvidence {
   evidence: number;
@@ -68,6 +76,8 @@ interface PairEvidence {
   last: number;
   rounds: number[];
   peak?: number;
+  peakRound?: number;
+  late?: [number, number];
 }
 
 interface Answer {
@@ -112,7 +122,7 @@ function isPairEvidence(value: Json | undefined): value is PairEvidence & Json {
 
 /** Adds this round's shared tasks to the memory and returns the pairs linked now. */
 function updatePairs(pairs: { [key: string]: Json }, round: number, tasks: readonly Answer[][], options: SybilClusterOptions): Map<string, PairEvidence> {
-  const now = new Map<string, { evidence: number; agreements: number }>();
+  const now = new Map<string, { evidence: number; agreements: number; late: [number, number] }>();
   for (const answers of tasks) {
     for (let i = 0; i < answers.length; i++) {
       for (let j = i + 1; j < answers.length; j++) {
@@ -120,32 +130,87 @@ function updatePairs(pairs: { [key: string]: Json }, round: number, tasks: reado
         const weight = Math.max(a.weight, b.weight);
         if (weight === 0 || a.view.hotkey === b.view.hotkey) continue;
         const key = pairKey(a.view.hotkey, b.view.hotkey);
-        const entry = now.get(key) ?? { evidence: 0, agreements: 0 };
+        const entry = now.get(key) ?? { evidence: 0, agreements: 0, late: [0, 0] };
         entry.evidence += weight;
-        if (a.key === b.key) entry.agreements += weight;
+        if (a.key === b.key) {
+          entry.agreements += weight;
+          const later = byArrival(a.view, b.view) > 0 ? a : b;
+          entry.late[key.startsWith(`${later.view.hotkey} `) ? 0 : 1] += weight;
+        }
         now.set(key, entry);
       }
     }
   }
   for (const [key, add] of now) {
     const old = pairs[key];
-    const kept = isPairEvidence(old) ? options.decay ** Math.max(0, round - old.last) : 0;
-    const before: Omit<PairEvidence, 'last'> = isPairEvidence(old) ? old : { evidence: 0, agreements: 0, rounds: [] };
+    const before: PairEvidence = isPairEvidence(old) ? decayed(old, round, options) : { evidence: 0, agreements: 0, last: round, rounds: [] };
     const rounds = add.agreements > 0 ? [...before.rounds.filter((r) => r !== round), round].slice(-ROUNDS_KEPT) : before.rounds;
-    const peak = Math.max(before.peak ?? 0, add.agreements >= options.minRate * add.evidence ? add.agreements : 0);
-    pairs[key] = { evidence: round6(before.evidence * kept + add.evidence), agreements: round6(before.agreements * kept + add.agreements), last: round, rounds, peak: round6(peak) };
+    const peaked = add.agreements >= options.oneRoundEvidence && add.agreements >= options.minRate * add.evidence;
+    const peak = peaked ? { peak: round6(add.agreements), peakRound: round } : before.peakRound === undefined ? {} : { peak: before.peak ?? 0, peakRound: before.peakRound };
+    const late = before.late ?? [0, 0];
+    const next: PairEvidence = {
+      evidence: round6(before.evidence + add.evidence),
+      agreements: round6(before.agreements + add.agreements),
+      last: round,
+      rounds,
+      ...peak,
+      late: [round6(late[0] + add.late[0]), round6(late[1] + add.late[1])],
+    };
+    pairs[key] = next as PairEvidence & Json;
   }
   const linked = new Map<string, PairEvidence>();
   for (const [key, value] of Object.entries(pairs)) {
     if (!isPairEvidence(value)) continue;
-    if (round - value.last > options.forgetAfterRounds) delete pairs[key];
-    else if (value.evidence >= options.minEvidence && value.agreements >= options.minRate * value.evidence && (value.rounds.length >= options.minRounds || (value.peak ?? 0) >= options.oneRoundEvidence)) {
-      // A linked pair stays linked in rounds where it gave no informative answer (all right answers):
-      // its answers there still coincide, and the earliest must still be the only one paid.
-      linked.set(key, value);
+    if (round - value.last > options.forgetAfterRounds) {
+      delete pairs[key];
+      continue;
     }
+    // Decay to this round before testing: a pair not updated since (only right answers) fades instead of staying frozen.
+    const p = decayed(value, round, options);
+    const oneRound = p.peakRound !== undefined && round - p.peakRound < options.oneRoundFor;
+    if (p.evidence >= options.minEvidence && p.agreements >= options.minRate * p.evidence && (p.rounds.length >= options.minRounds || oneRound)) linked.set(key, p);
   }
   return linked;
+}
+
+/** The pair's counts decayed from its last update to `round` (a copy; the stored value is unchanged). */
+function decayed(value: PairEvidence, round: number, options: SybilClusterOptions): PairEvidence {
+  const kept = options.decay ** Math.max(0, round - value.last);
+  const late = value.late ?? [0, 0];
+  return { ...value, evidence: round6(value.evidence * kept), agreements: round6(value.agreements * kept), late: [round6(late[0] * kept), round6(late[1] * kept)] };
+}
+
+/**
+ * The hotkey of a linked pair that its informative agreements show answering later — in at least
+ * `followerShare` of them — or null when neither clearly follows (both answer first at times).
+ */
+function followerOf(key: string, p: PairEvidence, options: SybilClusterOptions): string | null {
+  const [a, b] = key.split(' ');
+  const [lateA, lateB] = p.late ?? [0, 0];
+  const total = lateA + lateB;
+  if (total <= 0) return null;
+  return lateA >= options.followerShare * total ? a : lateB >= options.followerShare * total ? b : null;
+}
+
+/**
+ * Who loses a task where cluster members gave the same uninformative answer (a right answer, an
+ * extract): not arrival order on this task — a relay that once copied a miner could then answer the
+ * right answers faster and take them — but, per linked pair, its follower by informative evidence.
+ * A pair with no clear follower (both answer first at times: one operator, or one model's
+ * byte-identical output) is one source, and there its later answer loses. `same` is in arrival order.
+ */
+function followers(same: readonly Answer[], linked: ReadonlyMap<string, PairEvidence>, options: SybilClusterOptions): Answer[] {
+  const out = same.filter((x, i) =>
+    same.some((y, j) => {
+      const key = pairKey(x.view.hotkey, y.view.hotkey);
+      const p = x.view.hotkey === y.view.hotkey ? undefined : linked.get(key);
+      if (!p) return false;
+      const follower = followerOf(key, p, options);
+      return follower === null ? j < i : follower === x.view.hotkey;
+    }),
+  );
+  // Followers in a ring (never seen, but possible) would all lose: the earliest keeps then.
+  return out.length === same.length ? out.slice(1) : out;
 }
 
 /** Connected groups of linked hotkeys, each sorted, groups in order of their first hotkey. */
@@ -196,14 +261,18 @@ export function createSybilCluster(overrides: Partial<SybilClusterOptions> = {})
         const pairEvidence: Json[] = [];
         for (const [key, p] of linked) {
           const [a, b] = key.split(' ');
-          if (members.has(a)) pairEvidence.push({ hotkeys: [a, b], evidence: p.evidence, agreements: p.agreements, rate: round6(p.agreements / p.evidence), rounds: p.rounds });
+          if (members.has(a)) pairEvidence.push({ hotkeys: [a, b], evidence: p.evidence, agreements: p.agreements, rate: round6(p.agreements / p.evidence), rounds: p.rounds, follower: followerOf(key, p, options) });
         }
         for (const { task, answers } of answered) {
           const byKey = new Map<string, Answer[]>();
           for (const a of answers) if (members.has(a.view.hotkey)) byKey.set(a.key, [...(byKey.get(a.key) ?? []), a]);
           for (const [key, same] of byKey) {
             if (same.length < 2) continue;
-            const [kept, ...later] = same.sort((x, y) => byArrival(x.view, y.view));
+            same.sort((x, y) => byArrival(x.view, y.view));
+            const informative = same[0].weight > 0;
+            const later = informative ? same.slice(1) : followers(same, linked, options);
+            if (later.length === 0) continue;
+            const kept = same.find((a) => !later.includes(a))!;
             const who = (a: Answer) => ({ uid: a.view.uid, hotkey: a.view.hotkey, receivedAtMs: a.view.receivedAtMs });
             findings.push({
               taskId: task.id,
@@ -211,9 +280,9 @@ export function createSybilCluster(overrides: Partial<SybilClusterOptions> = {})
               penalty: options.penalty,
               evidence: {
                 task: task.id,
-                rule: 'earliest-keeps',
+                rule: informative ? 'earliest-keeps' : 'follower-loses',
                 cluster: cluster.map((hotkey) => ({ hotkey, uid: answers.find((a) => a.view.hotkey === hotkey)?.view.uid ?? null })),
-                answer: { sha256: key.slice(key.indexOf(':') + 1), informative: kept.weight > 0 },
+                answer: { sha256: key.slice(key.indexOf(':') + 1), informative },
                 kept: who(kept),
                 penalised: later.map(who),
                 pairs: pairEvidence.slice(0, 20),
