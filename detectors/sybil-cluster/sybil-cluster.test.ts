@@ -5,7 +5,7 @@ import type { Json, ResponseView, RoundFinding, TaskResponses } from '../../core
 import { randomFrom } from '../../core/local/local-subnet.js';
 import { generateTextTasks } from '../../datasets/text/generate.js';
 import { solveTextTask, textMiner } from '../../plugins/text/solver.js';
-import detector, { createSybilCluster } from './sybil-cluster.js';
+import detector, { createSybilCluster, SYBIL_CLUSTER_DEFAULTS } from './sybil-cluster.js';
 
 const view = (uid: number, receivedAtMs: number, response: Json, hotkey = `hk${uid}`): ResponseView => ({ uid, hotkey, receivedAtMs, latencyMs: receivedAtMs, response });
 const text = (answer: Json) => (answer as { answer: string }).answer;
@@ -65,6 +65,9 @@ describe('sybil-cluster', () => {
       assert.deepEqual((f.evidence.cluster as { uid: number }[]).map((m) => m.uid), [20, 21, 22].sort((a, b) => `hk${a}`.localeCompare(`hk${b}`)));
       assert.ok((f.evidence.pairs as { rate: number; rounds: number[] }[]).every((p) => p.rate >= 0.8 && p.rounds.length >= 2));
     }
+    // Arrival is random, so no member clearly follows another: on right answers too, the earliest keeps.
+    assert.ok(last.some((f) => f.evidence.rule === 'follower-loses'), 'right answers among the shared tasks');
+    assert.ok(last.flatMap((f) => f.evidence.pairs as { follower: string | null }[]).every((p) => p.follower === null));
   });
 
   it('never lowers the score of the miner a relay copies: the relay always answers later', async () => {
@@ -129,12 +132,14 @@ describe('sybil-cluster', () => {
     assert.deepEqual(uidsOf(many), [2]);
   });
 
+  /** Closed text tasks every uid answers right ("Paris"), uid `u` arriving at `at[u - 1]`. */
+  const closed = (round: number, at = [10, 20, 15]) =>
+    generateTextTasks({ seed: `fa${round}`, count: 8, round })
+      .filter((t) => !['continuation', 'summary'].includes(t.kind))
+      .map((task) => ({ task, responses: at.map((ms, i) => view(i + 1, ms, { answer: solveTextTask(task) })) }));
+
   it('a relay linked on images loses the right answers it copies on text, in the same round and in rounds with nothing informative', async () => {
     const memory = new Map<string, Json>();
-    const closed = (round: number) =>
-      generateTextTasks({ seed: `fa${round}`, count: 8, round })
-        .filter((t) => !['continuation', 'summary'].includes(t.kind))
-        .map((task) => ({ task, responses: [view(1, 10, { answer: solveTextTask(task) }), view(2, 20, { answer: solveTextTask(task) }), view(3, 15, { answer: solveTextTask(task) })] }));
     // Round 1: six relayed images and right text answers, judged together (one call, as the engine makes it).
     const first = closed(1);
     const round1 = await detector.inspectRound!({ round: 1, log: () => {}, memory }, [...first, ...imageRound(1, 6)]);
@@ -143,6 +148,42 @@ describe('sybil-cluster', () => {
     // Round 2: only right answers, nothing informative; the pair is still linked.
     const round2 = await detector.inspectRound!({ round: 2, log: () => {}, memory }, closed(2));
     assert.deepEqual(uidsOf(round2), [2]);
+  });
+
+  it('on right answers only the follower by informative evidence loses: honest C and the earlier A keep their text scores', async () => {
+    const memory = new Map<string, Json>();
+    // Round 1: A (uid 1) and B (uid 2) send the same six images, A first; C (uid 3) its own.
+    assert.deepEqual(uidsOf(await detector.inspectRound!({ round: 1, log: () => {}, memory }, imageRound(1, 6))), [2]);
+    // Rounds 2–4: all three answer right, C first, then B, A last.
+    for (let round = 2; round <= 4; round++) {
+      const findings = await detector.inspectRound!({ round, log: () => {}, memory }, closed(round, [30, 20, 10]));
+      assert.ok(!uidsOf(findings).includes(1), `round ${round}: A, slower but never the follower, keeps its right answers`);
+      assert.ok(!uidsOf(findings).includes(3), `round ${round}: C is in no cluster`);
+      if (round === 2) assert.deepEqual(uidsOf(findings), [2], 'B, the follower, still loses what it shares with A');
+      for (const f of findings) assert.equal(f.evidence.rule, 'follower-loses');
+    }
+  });
+
+  it('a one-round relay can never lower the score of the miner it copied, even answering right answers faster; its one-round link expires', async () => {
+    const memory = new Map<string, Json>();
+    // Round 1: B (uid 2) relays A's (uid 1) six images, 10 ms behind; B is penalised.
+    assert.deepEqual(uidsOf(await detector.inspectRound!({ round: 1, log: () => {}, memory }, imageRound(1, 6))), [2]);
+    const penalised: number[][] = [];
+    for (let round = 2; round <= 8; round++) penalised.push(uidsOf(await detector.inspectRound!({ round, log: () => {}, memory }, closed(round, [40, 5, 60]))));
+    assert.ok(penalised.every((uids) => !uids.includes(1)), `A never loses a right answer: ${JSON.stringify(penalised)}`);
+    assert.deepEqual(penalised.slice(SYBIL_CLUSTER_DEFAULTS.oneRoundFor - 1), Array(8 - SYBIL_CLUSTER_DEFAULTS.oneRoundFor).fill([]), 'the link of one round lasts oneRoundFor rounds');
+  });
+
+  it('decays a pair to the current round before linking: linked long ago, right answers only since, it unlinks', async () => {
+    const memory = new Map<string, Json>();
+    // Rounds 1–2: three identical images each (linked on two rounds: 9 + 9 × 0.95 = 17.55).
+    for (let round = 1; round <= 2; round++) await detector.inspectRound!({ round, log: () => {}, memory }, imageRound(round, 3));
+    const after: number[][] = [];
+    for (let round = 3; round <= 24; round++) after.push(uidsOf(await detector.inspectRound!({ round, log: () => {}, memory }, closed(round))));
+    assert.deepEqual(after[0], [2], 'still linked the round after');
+    // 17.55 × 0.95^n < minEvidence 8 from n = 16 rounds after round 2 (round 18).
+    assert.deepEqual(after.slice(18 - 3), Array(24 - 17).fill([]), `unlinked from round 18: ${JSON.stringify(after)}`);
+    assert.deepEqual(after.slice(0, 18 - 3).every((uids) => uids.length === 1 && uids[0] === 2), true);
   });
 
   it('properties: penalties in [0, 1], the earliest member kept, the order of responses irrelevant', async () => {
