@@ -8,11 +8,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Json } from '../plugin-api.js';
 import type { LoadedPlugin } from '../plugin-loader.js';
 import { openStore } from '../store/store.js';
-import { createEvaluatorPool } from '../pool/pool.js';
-import { createMinerClient } from '../transport/client.js';
+import { createEvaluatorPool, type EvaluatorPool } from '../pool/pool.js';
+import { createMinerClient, type MinerClient } from '../transport/client.js';
 import { cryptoReady } from '../transport/keys.js';
 import { nonceDbBeside } from '../transport/nonce-store.js';
-import { startLocalSubnet, type ExternalMiner, type LocalMiner } from '../local/local-subnet.js';
+import { startLocalSubnet, type ExternalMiner, type LocalMiner, type LocalSubnet } from '../local/local-subnet.js';
 import type { RedTeamEntry } from '../local/red-team/registry.js';
 import type { EpochOutput } from '../consensus/state.js';
 import { ENGINE_VERSION } from '../version.js';
@@ -78,23 +78,25 @@ function sha256(text: string): string {
 export async function runLocalValidator(options: RunOptions): Promise<RunSummary> {
   await cryptoReady();
   const store = openStore(options.db);
-  const abandoned = store.abandonOpenRounds();
-  if (abandoned.length > 0) options.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`, { level: 'warn', rounds: abandoned });
-  options.metrics?.roundsAbandoned(abandoned.length);
-  const runSeed = options.seed ?? randomBytes(16).toString('hex');
-  const subnet = await startLocalSubnet({
-    plugins: options.plugins,
-    minersCount: options.minersCount,
-    simulatedValidators: options.simulatedValidators,
-    externalMiners: options.externalMiners,
-    redTeam: options.redTeam,
-    seed: options.seed ?? 'proctor-local',
-    // The reference miners' nonces persist beside the run's database, as a real miner's would.
-    nonceDb: nonceDbBeside(options.db),
-  });
-  const pool = createEvaluatorPool({ size: options.poolSize, timeoutMs: options.evaluatorTimeoutMs, log: evaluatorLogger(options.log) });
-  const client = createMinerClient({ signer: subnet.validator, allowPrivate: true });
+  // What is open so far, closed in reverse in `finally`: a throw while starting closes what had started.
+  const open: { subnet?: LocalSubnet; pool?: EvaluatorPool; client?: MinerClient } = {};
   try {
+    const abandoned = store.abandonOpenRounds();
+    if (abandoned.length > 0) options.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`, { level: 'warn', rounds: abandoned });
+    options.metrics?.roundsAbandoned(abandoned.length);
+    const runSeed = options.seed ?? randomBytes(16).toString('hex');
+    const subnet = (open.subnet = await startLocalSubnet({
+      plugins: options.plugins,
+      minersCount: options.minersCount,
+      simulatedValidators: options.simulatedValidators,
+      externalMiners: options.externalMiners,
+      redTeam: options.redTeam,
+      seed: options.seed ?? 'proctor-local',
+      // The reference miners' nonces persist beside the run's database, as a real miner's would.
+      nonceDb: nonceDbBeside(options.db),
+    }));
+    const pool = (open.pool = createEvaluatorPool({ size: options.poolSize, timeoutMs: options.evaluatorTimeoutMs, log: evaluatorLogger(options.log) }));
+    const client = (open.client = createMinerClient({ signer: subnet.validator, allowPrivate: true }));
     const snapshot = store.latestChainSnapshot();
     if (snapshot !== null && subnet.restore(snapshot)) options.log(`continuing from block ${subnet.chain.block}`);
     const runId = store.startRun({
@@ -228,9 +230,19 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
       miners,
     };
   } finally {
-    await client.close();
-    await pool.close();
-    await subnet.close();
-    store.close();
+    // Nested: one close that throws does not skip the rest (the subnet holds the SQLite nonce store).
+    try {
+      await open.client?.close();
+    } finally {
+      try {
+        await open.pool?.close();
+      } finally {
+        try {
+          await open.subnet?.close();
+        } finally {
+          store.close();
+        }
+      }
+    }
   }
 }
