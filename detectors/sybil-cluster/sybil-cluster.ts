@@ -2,8 +2,12 @@
  * Sybil clusters: hotkeys whose answers coincide on nearly every task where coincidence says
  * something, round after round — one operator, many uids, one model (or a relay of one miner).
  * Such a cluster is paid as one miner: on every task of the round where members give the same
- * answer, the **earliest** of them keeps its credit and the others get the penalty. A relay can
- * therefore never lower the score of the miner it copies (it always answers later).
+ * informative answer, the **earliest** of them keeps its credit and the others get the penalty. On
+ * a shared uninformative answer (a right answer, an extract) arrival order on the task is not used:
+ * of a linked pair, only its follower — the one its informative agreements show answering later —
+ * loses it; a pair with no clear follower (one operator, one model) loses its later answer. A relay
+ * can therefore never lower the score of the miner it copies: it answers later wherever it copies,
+ * and answering right answers faster afterwards does not change who follows.
  *
  * Evidence accumulates per pair of hotkeys (not uids: a new hotkey on a recycled uid starts
  * clean) in the detector's memory for the run. A task counts for a pair when at least one of the
@@ -12,10 +16,11 @@
  * answers and on extracts by nature. An informative answer with many words of its own weighs more:
  * honest miners never write the same sentence twice. A pair is linked when its weighted evidence,
  * its agreement rate and the rounds with an agreement all reach their minimum (or one round alone
- * holds `oneRoundEvidence`: a dozen identical images is no coincidence); a linked pair stays linked
- * while its decayed rate holds, also in rounds where it gave only right answers. Clusters are the
- * connected groups of linked hotkeys answering this round. Evidence from every plugin of the round
- * counts together (the engine calls `inspectRound` once with all of them).
+ * holds `oneRoundEvidence`, which counts for `oneRoundFor` rounds: six identical images are no
+ * coincidence). Counts decay per round, also in rounds where the pair gave only right answers (they
+ * are decayed to the current round before the test), so a linked pair of right answers only fades
+ * out. Clusters are the connected groups of linked hotkeys answering this round. Evidence from
+ * every plugin of the round counts together (the engine calls `inspectRound` once with all of them).
  */
 import { createHash } from 'node:crypto';
 import { defineDetector, type DetectorDefinition, type Json, type ResponseView, type RoundFinding, type Task } from '../../core/plugin-api.js';
@@ -246,7 +251,7 @@ export function createSybilCluster(overrides: Partial<SybilClusterOptions> = {})
   const options = { ...SYBIL_CLUSTER_DEFAULTS, ...overrides };
   return defineDetector({
     name: 'sybil-cluster',
-    version: '1.1.0',
+    version: '1.2.0',
     inspectRound(ctx, tasks) {
       // One memory for every plugin (the engine passes them all at once): a pair is the same operator on each.
       const memoryKey = 'pairs';
