@@ -5,6 +5,7 @@ import type { Finding, ResponseView, Task } from '../../core/plugin-api.js';
 import { randomFrom } from '../../core/local/local-subnet.js';
 import { generateTextTasks } from '../../datasets/text/generate.js';
 import { solveTextTask, textMiner } from '../../plugins/text/solver.js';
+import { embeddingSalad } from '../../core/local/red-team/strategies/reference-mimic.js';
 import { wordsOf } from '../answer-text.js';
 import detector, { createStuffing } from './stuffing.js';
 
@@ -89,18 +90,48 @@ describe('stuffing', () => {
     for (const task of tasksOf('summary', 10)) assert.deepEqual(await inspect(task, await good(task)), []);
   });
 
-  it('gives nothing for word salad poured into one sentence frame, grades a frame shared by part of an answer, and leaves varied sentences alone', async () => {
-    const [task] = tasksOf('continuation', 1);
-    const topic = ['whale', 'harpoon', 'ship', 'sea', 'captain', 'deck', 'oil', 'voyage', 'crew', 'mast', 'storm', 'boat'];
-    const salad = (n: number) => Array.from({ length: n }, (_, i) => `The ${topic[(4 * i) % 12]} ${topic[(4 * i + 1) % 12]} of the ${topic[(4 * i + 2) % 12]} and the ${topic[(4 * i + 3) % 12]}.`).join(' ');
-    for (const n of [2, 3, 6]) {
-      const frame = (await inspect(task, salad(n))).find((f) => f.evidence.measure === 'frame');
-      assert.deepEqual([frame?.penalty, frame?.evidence.frame, frame?.evidence.share], [0, 'the _ of the _ and the _', 1], `${n} sentences`);
+  const frameOf = async (task: Task, answer: string) => (await inspect(task, answer)).find((f) => f.evidence.measure === 'frame');
+
+  it('gives nothing for reference-mimic\'s salad (the task\'s keywords poured into one sentence frame), grades a frame shared by part of an answer, and leaves varied sentences alone', async () => {
+    const tasks = [...tasksOf('continuation', 20), ...tasksOf('summary', 20)];
+    const missed: string[] = [];
+    for (const task of tasks) {
+      const salad = await embeddingSalad(task);
+      const frame = await frameOf(task, salad);
+      if (frame?.penalty !== 0) missed.push(`${frame?.penalty}: ${salad}`);
+      else assert.ok(frame.evidence.frame === 'the _ of the _ and the _' && Number(frame.evidence.share) >= 0.6, JSON.stringify(frame.evidence));
     }
+    // A slot word that is a function word ("said", "could", "him", the "it" of "it's") splits the
+    // frame; that salad keeps some credit here (1.1.0 missed the same ones).
+    assert.ok(missed.length <= 4, missed.join('\n'));
+    const [task] = tasksOf('continuation', 1);
     const varied = 'The whale rose beside the ship at dawn. Nobody on deck said a word. Then the captain called for the boats, and the crew ran to the falls. A storm was coming.';
-    const part = (await inspect(task, `${salad(2)} ${varied}`)).find((f) => f.evidence.measure === 'frame');
+    const two = (await embeddingSalad({ ...task, prompt: 'Continue the passage: write the next sentence.' })).split('. ').length;
+    assert.equal(two, 2);
+    const part = await frameOf(task, `${await embeddingSalad({ ...task, prompt: 'Continue the passage: write the next sentence.' })} ${varied}`);
     assert.ok(part && part.penalty > 0 && part.penalty < 1, JSON.stringify(part));
     assert.deepEqual(await inspect(task, varied), []);
+  });
+
+  it('leaves honest parallel sentences alone: a repeated frame needs new keywords of the task in every slot and no predicate', async () => {
+    const [task] = tasksOf('summary', 1);
+    const honest = [
+      'The capital of France is Paris. The capital of Spain is Madrid. The capital of Italy is Rome.',
+      'The French Revolution began in 1789 and ended in 1799. The American Revolution began in 1775 and ended in 1783.',
+      'The Eiffel Tower is in Paris. The Colosseum is in Rome. The Prado is in Madrid. The Parthenon is in Athens. The Alhambra is in Granada.',
+      'The river Nile runs through Egypt and the Sudan. The river Amazon runs through Brazil and the Peru. The river Danube runs through Austria and the Hungary. The river Rhine runs through Germany and the Netherlands.',
+      // A comparison table in prose.
+      'The Python language uses dynamic typing and the CPython interpreter. The Java language uses static typing and the HotSpot virtual machine. The Rust language uses static typing and the LLVM compiler. The Ruby language uses dynamic typing and the YARV interpreter.',
+    ];
+    for (const answer of honest) {
+      assert.deepEqual(await inspect(task, answer), [], answer);
+      // Even when every slot word is in the document the answer summarises.
+      assert.equal(await frameOf({ ...task, payload: { document: answer } }, answer), undefined, `from the document: ${answer}`);
+    }
+    // A verbless list of the document's words, each once, is the salad's mark: it is caught.
+    const listed = 'The harbour cranes of the docks and the barges. The river locks of the canals and the weirs.';
+    assert.equal((await frameOf({ ...task, payload: { document: listed } }, listed))?.penalty, 0);
+    assert.equal(await frameOf(task, listed), undefined, 'words the task never used are not its keywords');
   });
 
   it('grades length: a little over the allowance costs a little, far over costs nearly all', async () => {

@@ -9,8 +9,12 @@
  *   repeat an earlier one, and the share of the most frequent content word; each is free up to its
  *   onset and costs everything at its ceiling, linearly between.
  * - **frame**: the share of sentences that repeat another sentence's frame (function words in place,
- *   other words as slots): one template filled with different keywords, word salad shaped as
- *   sentences to pass a fluency check. Free up to its onset, 0 at its ceiling.
+ *   other words as slots) *refilled with the task's keywords*: word salad shaped as sentences to pass
+ *   a fluency check. A repeat counts only when it carries the refilling's marks (`refilled`): no
+ *   content word recurs across the repeats, the slots hold words of the prompt or payload, and the
+ *   frame has no predicate among its function words. Honest parallel sentences ("The capital of
+ *   France is Paris. The capital of Spain is Madrid.") keep a content word or a verb in place.
+ *   Free up to its onset, 0 at its ceiling.
  * - **echo**: the largest share of one public text — the prompt, or a payload text of at least
  *   `minEchoWords` — whose word trigrams the answer reproduces; free up to `echoOnset`, 0 at all of it.
  *   An extract of some sentences is a summary; the whole passage sent back is not an answer.
@@ -33,6 +37,8 @@ export interface StuffingOptions {
   /** Words a sentence needs, and tokens its frame needs, before its frame counts. */
   minFrameWords: number;
   minFrameTokens: number;
+  /** Share of a repeated frame's slot words that must come from the prompt or payload. */
+  minDrawnShare: number;
   sharedFrames: readonly [onset: number, ceiling: number];
 }
 
@@ -48,6 +54,7 @@ export const STUFFING_DEFAULTS: Readonly<StuffingOptions> = Object.freeze({
   echoOnset: 0.85,
   minFrameWords: 4,
   minFrameTokens: 5,
+  minDrawnShare: 0.9,
   sharedFrames: Object.freeze([0.3, 0.6] as const),
 });
 
@@ -57,6 +64,9 @@ const FUNCTION_WORDS: ReadonlySet<string> = new Set(
     'then there these they this to was we were what when which who will with would you your all any can do does did one only out up upon said some such very')
     .split(' '),
 );
+
+/** Function words that make a predicate: a frame holding one is a sentence, not a noun-phrase salad. */
+const PREDICATE_WORDS: ReadonlySet<string> = new Set('are be been can did do does had has have is said was were will would'.split(' '));
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 /** 1 up to `onset`, 0 from `ceiling`, linear between. */
@@ -74,13 +84,25 @@ function trigramsOf(words: readonly string[]): string[] {
   return out;
 }
 
+/** A framed sentence: its frame and the words that fill its slots. */
+export interface FramedSentence {
+  frame: string;
+  fillers: string[];
+}
+
 /**
  * Each sentence's frame: its function words kept in place, every run of other words one slot.
  * "The whale harpoon of the ship and the sea." → "the _ of the _ and the _". Only sentences of at
  * least `minWords` words whose frame has at least `minTokens` tokens and two slots count.
+ *
+ * @example
+ * ```ts
+ * sentenceFrames('The whale harpoon of the ship and the sea.', 4, 5);
+ * // [{ frame: 'the _ of the _ and the _', fillers: ['whale', 'harpoon', 'ship', 'sea'] }]
+ * ```
  */
-export function sentenceFrames(answer: string, minWords: number, minTokens: number): string[] {
-  const out: string[] = [];
+export function sentenceFrames(answer: string, minWords: number, minTokens: number): FramedSentence[] {
+  const out: FramedSentence[] = [];
   for (const sentence of answer.split(/(?<=[.!?;])\s+/)) {
     const words = wordsOf(sentence);
     if (words.length < minWords) continue;
@@ -89,9 +111,29 @@ export function sentenceFrames(answer: string, minWords: number, minTokens: numb
       const token = FUNCTION_WORDS.has(w) ? w : '_';
       if (token !== '_' || frame.at(-1) !== '_') frame.push(token);
     }
-    if (frame.length >= minTokens && frame.filter((t) => t === '_').length >= 2) out.push(frame.join(' '));
+    if (frame.length >= minTokens && frame.filter((t) => t === '_').length >= 2) out.push({ frame: frame.join(' '), fillers: words.filter((w) => !FUNCTION_WORDS.has(w)) });
   }
   return out;
+}
+
+/**
+ * Whether sentences sharing one frame look refilled with keywords rather than written in parallel:
+ * the frame has no predicate word, no slot word is kept in every sentence (honest parallels keep
+ * "capital", "began" or "ended" in place; one-letter fragments such as a possessive's "s" do not
+ * count), and at least `minDrawn` of the slot words are words of the task's public text (`vocabulary`).
+ *
+ * @example
+ * ```ts
+ * refilled(sentenceFrames('The tax cod of the coasts and the bills. The basin burden of the tides and the bays.', 4, 5), new Set(['tax', 'cod', 'coasts', 'bills', 'basin', 'burden', 'tides', 'bays']), 0.9); // true
+ * ```
+ */
+export function refilled(group: readonly FramedSentence[], vocabulary: ReadonlySet<string>, minDrawn: number): boolean {
+  if (group.length < 2 || group[0].frame.split(' ').some((t) => PREDICATE_WORDS.has(t))) return false;
+  const fillers = group.map((g) => g.fillers.filter((w) => w.length > 1));
+  const [first, ...rest] = fillers;
+  if (first.some((w) => rest.every((other) => other.includes(w)))) return false;
+  const all = fillers.flat();
+  return all.length > 0 && all.filter((w) => vocabulary.has(w)).length / all.length >= minDrawn;
 }
 
 /** A public text an answer could send back: the prompt or a payload text, with its word trigrams. */
@@ -108,7 +150,7 @@ function echoSourcesOf(task: Task, minWords: number): EchoSource[] {
 }
 
 /** The measures that fire on one answer: name, evidence, penalty. */
-function measure(task: Task, answer: string, echoSources: readonly EchoSource[], options: StuffingOptions): { measure: string; evidence: { [key: string]: Json }; penalty: number }[] {
+function measure(task: Task, answer: string, echoSources: readonly EchoSource[], vocabulary: ReadonlySet<string>, options: StuffingOptions): { measure: string; evidence: { [key: string]: Json }; penalty: number }[] {
   const words = wordsOf(answer);
   const out: { measure: string; evidence: { [key: string]: Json }; penalty: number }[] = [];
 
@@ -137,13 +179,14 @@ function measure(task: Task, answer: string, echoSources: readonly EchoSource[],
   }
 
   const frames = sentenceFrames(answer, options.minFrameWords, options.minFrameTokens);
-  if (frames.length >= 2) {
-    const counts = new Map<string, number>();
-    for (const f of frames) counts.set(f, (counts.get(f) ?? 0) + 1);
-    const shared = round6(frames.filter((f) => counts.get(f)! > 1).length / frames.length);
+  const groups = new Map<string, FramedSentence[]>();
+  for (const f of frames) groups.set(f.frame, [...(groups.get(f.frame) ?? []), f]);
+  const salad = [...groups].filter(([, group]) => refilled(group, vocabulary, options.minDrawnShare));
+  if (salad.length > 0) {
+    const shared = round6(salad.reduce((n, [, group]) => n + group.length, 0) / frames.length);
     if (shared > options.sharedFrames[0]) {
-      const [frame, count] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
-      out.push({ measure: 'frame', penalty: graded(shared, options.sharedFrames), evidence: { sentences: frames.length, share: shared, frame, count, onset: options.sharedFrames[0], ceiling: options.sharedFrames[1] } });
+      const [frame, group] = salad.sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))[0];
+      out.push({ measure: 'frame', penalty: graded(shared, options.sharedFrames), evidence: { sentences: frames.length, share: shared, frame, count: group.length, onset: options.sharedFrames[0], ceiling: options.sharedFrames[1] } });
     }
   }
 
@@ -174,15 +217,16 @@ export function createStuffing(overrides: Partial<StuffingOptions> = {}): Detect
   const options = { ...STUFFING_DEFAULTS, ...overrides };
   return defineDetector({
     name: 'stuffing',
-    version: '1.1.0',
+    version: '1.2.0',
     inspect(_ctx, task, responses) {
       const hidden = hiddenAnswerText(task);
       const echoSources = echoSourcesOf(task, options.minEchoWords);
+      const vocabulary = new Set(publicTexts(task).flatMap(wordsOf));
       const findings: Finding[] = [];
       for (const r of responses) {
         const answer = answerText(r.response);
         if (answer === null || normaliseText(answer) === hidden) continue;
-        for (const m of measure(task, answer, echoSources, options)) {
+        for (const m of measure(task, answer, echoSources, vocabulary, options)) {
           findings.push({ uids: [r.uid], penalty: m.penalty, evidence: { task: task.id, measure: m.measure, hotkey: r.hotkey, ...m.evidence } });
         }
       }
