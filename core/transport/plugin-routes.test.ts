@@ -38,4 +38,9 @@ describe('taskFromBody', () => {
     assert.deepEqual(taskFromBody({ task_id: 't', kind: 'k', prompt: 'p', payload: [1] }), { id: 't', kind: 'k', prompt: 'p', payload: [1] });
     for (const body of [null, 7, 'text', [1, 2], {}] as Json[]) assert.deepEqual(taskFromBody(body), { id: '', kind: '', prompt: '', payload: null });
   });
+
+  it('makes empty strings of fields that are not strings, objects with a broken toString among them, without throwing', () => {
+    const body = { task_id: 7, kind: ['k'], prompt: { toString: 1 }, payload: { toString: 1 } } as unknown as Json;
+    assert.deepEqual(taskFromBody(body), { id: '', kind: '', prompt: '', payload: { toString: 1 } });
+  });
 });

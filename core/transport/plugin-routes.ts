@@ -31,7 +31,9 @@ export type PluginAnswer<P extends PluginProtocol = PluginProtocol> = (plugin: P
  */
 export function taskFromBody(body: Json): PublicTask {
   const b = (body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {}) as { [key: string]: Json | undefined };
-  return { id: String(b.task_id ?? ''), kind: String(b.kind ?? ''), prompt: String(b.prompt ?? ''), payload: b.payload ?? null };
+  // typeof, not String(): a signed body like {"prompt":{"toString":1}} must not throw inside the miner.
+  const text = (x: Json | undefined): string => (typeof x === 'string' ? x : '');
+  return { id: text(b.task_id), kind: text(b.kind), prompt: text(b.prompt), payload: b.payload ?? null };
 }
 
 /**
