@@ -88,6 +88,9 @@ export type EvaluatorLogSink = (record: EvaluatorLogRecord) => void;
 /** The longest evaluator log message kept; the rest is cut (an evaluator cannot flood the log). */
 export const EVALUATOR_LOG_MAX = 2000;
 
+/** The most `ctx.log` lines one worker batch sends; the rest are counted and reported in one line when it ends. */
+export const EVALUATOR_LOG_LINES_PER_BATCH = 200;
+
 /** Without a sink, a record is one plain stderr line (stdout carries the CLI's machine-readable output). */
 export const stderrLogSink: EvaluatorLogSink = (r) => void process.stderr.write(`[${r.evaluator}@${r.version}] ${r.message}\n`);
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Json, Sample } from '../plugin-api.js';
 import type { EvaluationJob, EvaluationResult, EvaluatorLogRecord, EvaluatorRef } from './evaluation.js';
-import { EVALUATOR_LOG_MAX } from './evaluation.js';
+import { EVALUATOR_LOG_LINES_PER_BATCH, EVALUATOR_LOG_MAX } from './evaluation.js';
 import { createInlineEvaluator } from './inline.js';
 import { createEvaluatorPool } from './pool.js';
 import type { EvaluatorPool } from './pool.js';
@@ -220,6 +220,23 @@ describe('evaluator logs from the workers', () => {
       for (const m of ['scoring "a"', 'scoring "b"', 'scoring "c"']) assert.ok(messages.includes(m), m);
       const long = messages.find((m) => m.startsWith('xxx'))!;
       assert.equal(long.length, EVALUATOR_LOG_MAX + 1, 'cut at the cap, with an ellipsis');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends at most EVALUATOR_LOG_LINES_PER_BATCH lines of one batch, then one line saying how many were dropped', async () => {
+    const records: EvaluatorLogRecord[] = [];
+    const pool = createEvaluatorPool({ size: 1, batchSize: 2, log: (r) => records.push(r) });
+    try {
+      // One batch: setup writes one line, the two score calls 150 each (301 in all).
+      const results = await pool.evaluate(jobsFor(fixture('chatty'), [{ lines: 150 }, { lines: 150 }]));
+      assert.deepEqual(values(results), [1, 1]);
+      const expected = EVALUATOR_LOG_LINES_PER_BATCH + 1;
+      for (let i = 0; i < 400 && records.length < expected; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(records.length, expected);
+      assert.equal(records.at(-1)!.message, `${301 - EVALUATOR_LOG_LINES_PER_BATCH} log line(s) dropped: past ${EVALUATOR_LOG_LINES_PER_BATCH} lines in one batch`);
+      assert.equal(records.at(-1)!.evaluator, 'chatty');
     } finally {
       await pool.close();
     }

@@ -7,8 +7,8 @@
  * or in `setup` never counts against a sample.
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import type { EvaluationJob, EvaluationResult, EvaluatorLogSink, EvaluatorRef, PreparedEvaluator } from './evaluation.js';
-import { evaluatorKey, prepareEvaluator, preparationOutcome, scoreOne, stderrLogSink } from './evaluation.js';
+import type { EvaluationJob, EvaluationResult, EvaluatorLogRecord, EvaluatorLogSink, EvaluatorRef, PreparedEvaluator } from './evaluation.js';
+import { EVALUATOR_LOG_LINES_PER_BATCH, evaluatorKey, prepareEvaluator, preparationOutcome, scoreOne, stderrLogSink } from './evaluation.js';
 
 /** What the main thread sends: jobs of one evaluator, and where to beat. Plain data only. */
 export interface EvaluationBatch {
@@ -33,7 +33,34 @@ const prepared = new Map<string, PreparedEvaluator>();
  * they are written, so a batch that is later terminated for a timeout has already sent its lines.
  */
 let channel: BroadcastChannel | null = null;
-const workerSink: EvaluatorLogSink = (record) => (channel !== null ? channel.postMessage(record) : stderrLogSink(record));
+const send: EvaluatorLogSink = (record) => (channel !== null ? channel.postMessage(record) : stderrLogSink(record));
+
+// Each line is capped (EVALUATOR_LOG_MAX); without a count too, an evaluator in a loop floods the channel and the log.
+let sentLines = 0;
+const droppedLines = new Map<string, { record: EvaluatorLogRecord; count: number }>();
+const workerSink: EvaluatorLogSink = (record) => {
+  if (sentLines < EVALUATOR_LOG_LINES_PER_BATCH) {
+    sentLines += 1;
+    send(record);
+    return;
+  }
+  const key = `${record.evaluator}@${record.version}`;
+  const dropped = droppedLines.get(key) ?? { record, count: 0 };
+  dropped.count += 1;
+  droppedLines.set(key, dropped);
+};
+
+/** Starts a batch's line budget; returns what reports the lines it dropped. */
+function startLogBudget(): () => void {
+  sentLines = 0;
+  droppedLines.clear();
+  return () => {
+    for (const { record, count } of droppedLines.values()) {
+      send({ ...record, message: `${count} log line(s) dropped: past ${EVALUATOR_LOG_LINES_PER_BATCH} lines in one batch` });
+    }
+    droppedLines.clear();
+  };
+}
 
 function useChannel(name: string | undefined): void {
   if (name === undefined || channel?.name === name) return;
@@ -43,8 +70,17 @@ function useChannel(name: string | undefined): void {
   channel.unref();
 }
 
-export default async function evaluateBatch({ evaluator, jobs, heartbeat, logChannel }: EvaluationBatch): Promise<EvaluationResult[]> {
-  useChannel(logChannel);
+export default async function evaluateBatch(batch: EvaluationBatch): Promise<EvaluationResult[]> {
+  useChannel(batch.logChannel);
+  const reportDropped = startLogBudget();
+  try {
+    return await scoreBatch(batch);
+  } finally {
+    reportDropped();
+  }
+}
+
+async function scoreBatch({ evaluator, jobs, heartbeat }: EvaluationBatch): Promise<EvaluationResult[]> {
   const beat = heartbeat === undefined ? undefined : new Int32Array(heartbeat);
   const key = evaluatorKey(evaluator);
   let ready = prepared.get(key);
