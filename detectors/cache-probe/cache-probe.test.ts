@@ -176,6 +176,33 @@ describe('cache-probe', () => {
     assert.equal(memory.has(`answers:${task.id}`), false);
   });
 
+  it('remembers at most maxWordsPerAnswer word hashes of an answer and maxWordsPerHotkey of a hotkey, however long and varied its answers', async () => {
+    const memory = new Map<string, Json>();
+    let n = 0;
+    const flood = () => Array.from({ length: 1200 }, () => (n++).toString(36)).join(' ');
+    for (let r = 1; r <= 80; r++) {
+      const round = rounds[(r - 1) % ROUNDS].map((task) => ({ task: { ...task, id: `${r}-${task.id}` }, responses: [view(1, flood()), view(2, 'a short honest answer of a few words')] }));
+      await detector.inspectRound!({ round: r, log: () => {}, memory }, round);
+    }
+    const kept = (hotkey: string) =>
+      [...memory].filter(([key]) => key.startsWith('answers:')).map(([, v]) => ((v as { byHotkey: Record<string, { w?: number[] }> }).byHotkey[hotkey]?.w ?? []).length);
+    assert.ok(Math.max(...kept('hk1')) === CACHE_PROBE_DEFAULTS.maxWordsPerAnswer, 'answers are cut to the cap');
+    assert.ok(kept('hk1').reduce((a, b) => a + b, 0) <= CACHE_PROBE_DEFAULTS.maxWordsPerHotkey);
+    // The short answers of another hotkey keep all their words.
+    assert.ok(kept('hk2').filter((x) => x > 0).length > 100);
+  });
+
+  it('still catches a disguised copy of an answer longer than maxWordsPerAnswer words', async () => {
+    const original = rounds.flat().find((t) => t.meta.probe === undefined && t.meta.canary === undefined && t.meta.answerType === 'text')!;
+    const probe: Task = { ...original, id: '2-text-9', meta: { ...original.meta, probe: { kind: 'reworded', of: original.id, round: 1 } } };
+    const long = Array.from({ length: 700 }, (_w, i) => `w${(i * 7919).toString(36)}`);
+    const memory = new Map<string, Json>();
+    await detector.inspectRound!({ round: 1, log: () => {}, memory }, [{ task: original, responses: [view(1, long.join(' '))] }]);
+    const disguised = long.filter((_w, i) => i % 5 !== 4).join(' ');
+    const findings = await detector.inspectRound!({ round: 2, log: () => {}, memory }, [{ task: probe, responses: [view(2, disguised)] }]);
+    assert.deepEqual(findings.map((f) => (f.evidence as { reason: string }).reason), ['reworded-earlier-answer']);
+  });
+
   it('ignores responses without a string answer and tasks that are not probes', async () => {
     const probe = closed[0];
     const findings = await detector.inspectRound!({ round: 9, log: () => {}, memory: new Map() }, [

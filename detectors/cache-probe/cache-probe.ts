@@ -39,6 +39,13 @@ export const CACHE_PROBE_DEFAULTS = Object.freeze({
   paraphraseOverlap: 0.5,
   /** Own words an open-ended answer needs before its coincidence with another answer means anything. */
   minOwnWords: 3,
+  /**
+   * Word hashes remembered of one answer: its smallest ones (a bottom-k sample, compared on the
+   * same hash range), and of all a hotkey's remembered answers together (older answers keep only
+   * their digest): the memory stays far below the detector-memory cap whatever miners send.
+   */
+  maxWordsPerAnswer: 256,
+  maxWordsPerHotkey: 6144,
 });
 
 const MAX_CHARS = 4096;
@@ -110,9 +117,12 @@ function copiedAnswer(memory: Map<string, Json>, of: string, got: string, ownWor
     if (hotkey === except) continue;
     if (seen.h === h) return { reason: 'identical-to-earlier-answer', strength: 'strong', matched: { uid: seen.uid, hotkey } };
     if (overlap === null || seen.w === undefined) continue;
+    // A cut answer kept its smallest hashes: compare both on that hash range only.
+    const limit = seen.w.length >= CACHE_PROBE_DEFAULTS.maxWordsPerAnswer ? seen.w[seen.w.length - 1] : Infinity;
+    const mine = limit === Infinity ? ownWords : new Set([...ownWords].filter((x) => x <= limit));
     const theirs = seen.w.filter((x) => !publicNow.has(x));
-    const shared = theirs.filter((x) => ownWords.has(x)).length;
-    if (shared / (ownWords.size + theirs.length - shared) >= overlap) return { reason: 'reworded-earlier-answer', strength: 'strong', matched: { uid: seen.uid, hotkey } };
+    const shared = theirs.filter((x) => mine.has(x)).length;
+    if (shared / (mine.size + theirs.length - shared) >= overlap) return { reason: 'reworded-earlier-answer', strength: 'strong', matched: { uid: seen.uid, hotkey } };
   }
   return null;
 }
@@ -139,7 +149,7 @@ const clip = (value: Json): Json => (typeof value === 'string' && value.length >
 
 export default defineDetector({
   name: 'cache-probe',
-  version: '1.0.0',
+  version: '1.1.0',
   inspectRound(ctx, tasks) {
     const d = CACHE_PROBE_DEFAULTS;
     const findings: RoundFinding[] = [];
@@ -204,13 +214,29 @@ function remember(round: number, memory: Map<string, Json>, tasks: readonly Task
     for (const view of responses) {
       const got = answerOf(view.response);
       if (got === null) continue;
-      byHotkey[view.hotkey] = open ? { uid: view.uid, h: digest(got), w: wordHashes(got) } : { uid: view.uid, h: digest(got) };
+      byHotkey[view.hotkey] = open ? { uid: view.uid, h: digest(got), w: wordHashes(got).slice(0, CACHE_PROBE_DEFAULTS.maxWordsPerAnswer) } : { uid: view.uid, h: digest(got) };
     }
     memory.set(`answers:${task.id}`, { round, byHotkey });
   }
+  capWordsPerHotkey(memory);
   for (const [key, value] of memory) {
     const at = Array.isArray(value) ? Math.max(...(value as number[])) : ((value as { round?: number }).round ?? round);
     const stale = key.startsWith('caught:') ? at < round - CACHE_PROBE_DEFAULTS.probationRounds : at <= round - CACHE_PROBE_DEFAULTS.memoryRounds;
     if (stale) memory.delete(key);
+  }
+}
+
+/** Keeps each hotkey's newest answers' word hashes up to `maxWordsPerHotkey`; older answers keep their digest only. */
+function capWordsPerHotkey(memory: Map<string, Json>): void {
+  const answers = [...memory].filter(([key]) => key.startsWith('answers:')).map(([, v]) => v as unknown as { round: number; byHotkey: Record<string, Remembered> });
+  answers.sort((a, b) => b.round - a.round);
+  const used = new Map<string, number>();
+  for (const { byHotkey } of answers) {
+    for (const [hotkey, seen] of Object.entries(byHotkey)) {
+      if (seen.w === undefined) continue;
+      const total = (used.get(hotkey) ?? 0) + seen.w.length;
+      if (total > CACHE_PROBE_DEFAULTS.maxWordsPerHotkey) delete seen.w;
+      else used.set(hotkey, total);
+    }
   }
 }
