@@ -180,5 +180,20 @@ describe('the chain round loop: metrics and replay', { skip, timeout: 900_000 },
       assert.deepEqual(report.differences[0].stored, forged);
       assert.match(report.differences[0].row, new RegExp(`^round 2, submission ${submission.id} \\(set_weights, accepted\\)$`));
     });
+
+    it('reports chain inputs altered in a copy of the file as a difference instead of stopping the replay', async () => {
+      const round = `(SELECT id FROM rounds WHERE number = 2)`;
+      for (const [name, set, problem] of [
+        ['not-json.db', `epoch_input = '{"n": 4,'`, /chain_round_inputs\[round_id \d+\]\.epoch_input is not valid JSON/],
+        ['bad-input.db', `epoch_input = json_set(epoch_input, '$.weights', json('[[[0, "x"]]]'))`, /chain_round_inputs\[round_id \d+\]\.epoch_input\.weights/],
+        ['bad-hotkeys.db', `hotkeys = '[1, 2]'`, /chain_round_inputs\[round_id \d+\]\.hotkeys/],
+      ] as const) {
+        const copy = tamperedCopy(name, `DROP TRIGGER chain_round_inputs_append_only_update; UPDATE chain_round_inputs SET ${set} WHERE round_id = ${round};`);
+        const report = await replayRound({ db: copy, round: 2, evaluator: pool });
+        assert.deepEqual(report.differences.map((d) => [d.table, d.row]), [['chain_round_inputs', 'round 2']], name);
+        assert.match(JSON.stringify(report.differences[0]), problem);
+        assert.ok(report.notes.some((n) => /chain inputs stored with the round do not parse/.test(n)), report.notes.join('\n'));
+      }
+    });
   });
 });

@@ -12,7 +12,7 @@ import { updateMovingAverages, weightsFromAverages } from '../engine/weights.js'
 import { confidentScores, DEFAULT_CONFIDENCE, type ConfidenceParams } from '../engine/confidence.js';
 import { defaultChainParams } from '../local/local-chain.js';
 import type { Comparer } from './compare.js';
-import { onMetagraph, storedChainRoundInputs } from '../engine/chain-inputs.js';
+import { onMetagraph, storedChainRoundInputs, type ChainRoundInputs } from '../engine/chain-inputs.js';
 import { replayChainWeights } from './replay-chain.js';
 import type { EvaluatorValues } from './replay-compare.js';
 import {
@@ -104,8 +104,8 @@ export function replayTail(
   }
   const averages = updateMovingAverages(previousMovingAverages(db, n), minerScores, alpha);
   // On a chain, only hotkeys that held their uid at the block are weighed (`onMetagraph`, as the chain loop does).
-  const chainInputs = run.network === 'local' ? null : storedChainRoundInputs(db, info.id);
-  const eligible = chainInputs === null ? averages : onMetagraph(averages, chainInputs.hotkeys);
+  const chainInputs = run.network === 'local' ? null : readChainInputs(cmp, db, info);
+  const eligible = chainInputs === null || chainInputs === 'invalid' ? averages : onMetagraph(averages, chainInputs.hotkeys);
   const storedAvg = new Map(storedAverages.map((a) => [a.hotkey, a]));
   for (const a of averages) {
     const s = storedAvg.get(a.hotkey);
@@ -135,8 +135,11 @@ export function replayTail(
 
   // The u16 weights: on the local subnet its size and limits are known; on a real chain they are the metagraph's at the block, stored with the round.
   if (run.network !== 'local') {
-    if (chainInputs !== null) {
+    if (chainInputs === 'invalid') {
+      notes.push('weights and consensus preview: the chain inputs stored with the round do not parse (see the difference); not recomputed');
+    } else if (chainInputs !== null) {
       notes.push("epochs: what the chain paid is stored as read from the chain, not recomputed");
+      notes.push('chain inputs: the metagraph, weight limits and Yuma input are taken as stored (chain_round_inputs, read from the chain at the block), checked against the input schema, not read from the chain again');
       replayChainWeights(cmp, db, info, chainInputs, weightValues, notes);
     } else notes.push(`weights and consensus preview: this ${run.network} round stored no chain inputs (chain_round_inputs, schema v6; earlier rounds lack them); not recomputed (see v_chain_submissions)`);
     return minerScores.length;
@@ -154,4 +157,15 @@ export function replayTail(
     cmp.cell('weight_submissions', `round ${n}, submission ${submission.id}`, 'weights', submission.weights, weights.values);
   }
   return minerScores.length;
+}
+
+/** The round's stored chain inputs; a row that does not parse is a difference (an altered file), not a crash. */
+function readChainInputs(cmp: Comparer, db: Db, info: StoredRoundInfo): ChainRoundInputs | null | 'invalid' {
+  try {
+    return storedChainRoundInputs(db, info.id);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'PROCTOR_ERR_CONSENSUS_INPUT_INVALID') throw err;
+    cmp.missing('chain_round_inputs', `round ${info.number}`, 'stored', (err as Error).message);
+    return 'invalid';
+  }
 }

@@ -6,10 +6,11 @@
  * same form again, so the two cannot disagree on anything but the numbers under audit.
  */
 import type { Database } from 'better-sqlite3';
-import { buildState } from '../consensus/input.js';
+import { z } from 'zod';
+import { buildState, check, fail } from '../consensus/input.js';
 import { runEpoch } from '../consensus/epoch.js';
 import { epochOutput } from '../consensus/emission.js';
-import type { EpochJson } from '../consensus/input-schema.js';
+import { epochSchema, type EpochJson } from '../consensus/input-schema.js';
 import type { EpochOutput } from '../consensus/state.js';
 import type { NumericsName } from '../consensus/numerics.js';
 import { chainMaxUpscale } from '../consensus/weights.js';
@@ -85,20 +86,49 @@ export function previewFromInput(input: EpochJson, row: { uid: number; uids: rea
   return epochOutput(runEpoch(buildState({ ...input, weights, last_update: lastUpdate } as EpochJson, '$', numerics)));
 }
 
-/** A round's stored inputs, or null (a round stored before schema v6, or not by the chain loop). */
+/**
+ * A round's stored inputs, or null (a round stored before schema v6, or not by the chain loop).
+ * Each column is checked as it is read, the Yuma input with the consensus input schema.
+ *
+ * @example
+ * ```ts
+ * const inputs = storedChainRoundInputs(db, roundId); // ChainRoundInputs | null
+ * ```
+ * @throws PROCTOR_ERR_CONSENSUS_INPUT_INVALID naming the column (`chain_round_inputs[round_id 7].epoch_input.weights`)
+ *   when a row is not what the chain loop writes (an altered file).
+ */
 export function storedChainRoundInputs(db: Database, roundId: number): ChainRoundInputs | null {
   // An older file opened read-only (an audit) has no such table: nothing was stored.
   if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain_round_inputs'").get() === undefined) return null;
   const row = db.prepare('SELECT * FROM chain_round_inputs WHERE round_id = ?').get(roundId) as
-    | { block: number; validator_uid: number | null; hotkeys: string; min_allowed_weights: number; max_weights_limit: number; epoch_input: string | null }
+    | { block: unknown; validator_uid: unknown; hotkeys: string; min_allowed_weights: unknown; max_weights_limit: unknown; epoch_input: string | null }
     | undefined;
   if (!row) return null;
+  const at = `chain_round_inputs[round_id ${roundId}]`;
+  const whole = z.number().int().nonnegative();
+  let epochInput: EpochJson | null = null;
+  if (row.epoch_input !== null) {
+    check(epochSchema, jsonColumn(row.epoch_input, `${at}.epoch_input`), `${at}.epoch_input`);
+    // As stored, once valid: the validator computed its preview from exactly this text.
+    epochInput = JSON.parse(row.epoch_input) as EpochJson;
+    // The per-uid lengths and the owner uid, which the schema alone does not tie to `n`.
+    buildState(epochInput, `${at}.epoch_input`);
+  }
   return {
-    block: row.block,
-    validatorUid: row.validator_uid,
-    hotkeys: JSON.parse(row.hotkeys) as string[],
-    minAllowedWeights: row.min_allowed_weights,
-    maxWeightsLimit: row.max_weights_limit,
-    epochInput: row.epoch_input === null ? null : (JSON.parse(row.epoch_input) as EpochJson),
+    block: check(whole, row.block, `${at}.block`),
+    validatorUid: check(whole.nullable(), row.validator_uid, `${at}.validator_uid`),
+    hotkeys: check(z.array(z.string()), jsonColumn(row.hotkeys, `${at}.hotkeys`), `${at}.hotkeys`),
+    minAllowedWeights: check(whole, row.min_allowed_weights, `${at}.min_allowed_weights`),
+    maxWeightsLimit: check(whole, row.max_weights_limit, `${at}.max_weights_limit`),
+    epochInput,
   };
+}
+
+function jsonColumn(text: unknown, path: string): unknown {
+  if (typeof text !== 'string') fail(path, 'must be JSON text');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fail(path, 'is not valid JSON');
+  }
 }
