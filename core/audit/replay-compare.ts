@@ -100,10 +100,17 @@ export function compareFindings(cmp: Comparer, db: Db, info: StoredRoundInfo, fi
 /**
  * The memory the detectors left after the replayed round against the rows stored with it
  * (`detector_memory`), one row per detector; the JSON is compared by its sha256, so a difference
- * stays one line however large the memory. A round stored before v7 has no rows: nothing to compare.
+ * stays one line however large the memory. A round stored before v7 has no rows: nothing to
+ * compare. But when its run stored rows with other rounds (`runStoresMemory`), a round without
+ * any lost them (deleted rows): each is a difference.
+ *
+ * @example
+ * ```ts
+ * compareDetectorMemory(cmp, 3, detectorMemoryOf(db, id), detectorMemoryRows(memory, detectors, 3, () => {}), runStoredDetectorMemory(db, runId));
+ * ```
  */
-export function compareDetectorMemory(cmp: Comparer, round: number, stored: readonly DetectorMemoryRow[], recomputed: readonly DetectorMemoryRow[]): void {
-  if (stored.length === 0) return;
+export function compareDetectorMemory(cmp: Comparer, round: number, stored: readonly DetectorMemoryRow[], recomputed: readonly DetectorMemoryRow[], runStoresMemory = false): void {
+  if (stored.length === 0 && !runStoresMemory) return;
   const byDetector = new Map(stored.map((s) => [s.detector, s]));
   const hash = (text: string) => createHash('sha256').update(text).digest('hex');
   for (const r of recomputed) {

@@ -30,7 +30,7 @@ import { optionsHash, roundTasks } from '../engine/round.js';
 import { auditTaskHistory } from '../engine/task-guard.js';
 import { runDetectors, type DetectableResponse } from '../engine/detect.js';
 import { detectorMemoryRows, restoreDetectorMemory, type DetectorMemory } from '../engine/detector-memory.js';
-import { detectorMemoryBefore, detectorMemoryOf } from '../store/detector-memory.js';
+import { detectorMemoryBefore, detectorMemoryOf, runStoredDetectorMemory } from '../store/detector-memory.js';
 import { synapseAnswer } from '../transport/axon-response.js';
 import { createComparer, DEFAULT_TOLERANCE, type Difference } from './compare.js';
 import { openHistory, roundInfo, runInfo, runRounds, storedResponses, storedTasks, type Db, type StoredResponse, type StoredRoundInfo } from './history.js';
@@ -220,7 +220,7 @@ export async function replayRound(options: ReplayOptions): Promise<ReplayReport>
     const { memory, stateful } = await memoryBefore(db, info, detectors, detectorsByPlugin, pluginByName, notes);
     const roundTaskList = regenerated.flatMap(({ plugin, tasks }) => tasks.map((task) => ({ plugin: plugin.definition.name, task: stored(task) })));
     const detected = await runDetectors(roundTaskList, valid, { round: info.number, detectorsByPlugin, detectors, memory, log: (m) => notes.push(`detector: ${m}`) });
-    compareDetectorMemory(cmp, info.number, detectorMemoryOf(db, info.id), detectorMemoryRows(memory, detectors, info.number, () => {}));
+    compareDetectorMemory(cmp, info.number, detectorMemoryOf(db, info.id), detectorMemoryRows(memory, detectors, info.number, () => {}), runStoredDetectorMemory(db, info.runId));
     compareFindings(cmp, db, info, detected.findings);
 
     // 6. Scores, averages, weight inputs, weights.

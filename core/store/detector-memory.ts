@@ -27,6 +27,19 @@ export function detectorMemoryOf(db: Database, roundId: number): DetectorMemoryR
 }
 
 /**
+ * Whether run `runId` stored detector memory with any of its rounds (schema v7 and later).
+ *
+ * @example
+ * ```ts
+ * runStoredDetectorMemory(db, 2); // true: a round of run 2 without rows lost them
+ * ```
+ */
+export function runStoredDetectorMemory(db: Database, runId: number): boolean {
+  if (!hasTable(db)) return false;
+  return db.prepare('SELECT 1 FROM detector_memory d JOIN rounds r ON r.id = d.round_id WHERE r.run_id = ? LIMIT 1').get(runId) !== undefined;
+}
+
+/**
  * The last completed round numbered below `number` (`Infinity`: the last of all) and the memory
  * rows stored with it; null when no round before it completed. Abandoned rounds stored nothing
  * and are passed over.
