@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { proctorError } from '../errors.js';
 import type { Json, Task } from '../plugin-api.js';
 import { parseColumn } from './compare.js';
+import type { FindingRow } from '../store/records.js';
 
 export type Db = Database.Database;
 
@@ -81,14 +82,9 @@ export interface StoredScore {
   details: Json;
 }
 
-export interface StoredFinding {
+/** A finding as stored, with its row id. */
+export interface StoredFinding extends FindingRow {
   id: number;
-  taskKey: string | null;
-  detector: string;
-  detectorVersion: string;
-  uids: number[];
-  evidence: Json;
-  penalty: number;
 }
 
 export function roundInfo(db: Db, number: number): StoredRoundInfo | null {

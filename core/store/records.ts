@@ -1,5 +1,6 @@
 /** The rows one round writes, as the engine hands them to the store (see `schema.ts`). */
 import type { Json } from '../plugin-api.js';
+import type { ConfidentScore } from '../engine/confidence.js';
 
 export interface RunInfo {
   engineVersion: string;
@@ -151,17 +152,7 @@ export interface RoundRecord {
   }[];
   movingAverages: { hotkey: string; uid: number; value: number; alpha: number }[];
   /** What each weight was computed from (`confidence.ts`); empty when the caller sets weights without it. */
-  weightInputs?: {
-    uid: number;
-    hotkey: string;
-    average: number;
-    interval: { low: number; high: number; rounds: number };
-    tasks: number;
-    evidence: number;
-    tier: number;
-    tierAverage: number;
-    value: number;
-  }[];
+  weightInputs?: ConfidentScore[];
   weightSubmission: WeightSubmissionRow | null;
   consensusPreview: { validatorUid: number; numerics: string; validatorTrust: number; dividends: number; incentive: number[] } | null;
   epoch: { block: number; numerics: string; results: EpochResultRow[] } | null;
