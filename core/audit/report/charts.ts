@@ -35,46 +35,33 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Each miner's round score, one line per uid. */
-export function scoreHistorySpec(rows: Rows): TopLevelSpec {
+/** One line per miner uid over the rounds: `y` is the plotted field with its axis. */
+function perUidLines(rows: Rows, xTitle: string, y: { field: string; title: string; domain?: [number, number] }): TopLevelSpec {
   return {
     ...base,
     data: { values: rows },
     mark: { type: 'line', point: true, strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'round', type: 'quantitative', title: 'round', axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'score', type: 'quantitative', title: 'round score', scale: { domain: [0, 1] } },
+      x: { field: 'round', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: y.field, type: 'quantitative', title: y.title, ...(y.domain ? { scale: { domain: y.domain } } : {}) },
       color: { field: 'miner', type: 'nominal', title: 'uid', sort: { field: 'uid' } },
     },
   } as TopLevelSpec;
+}
+
+/** Each miner's round score, one line per uid. */
+export function scoreHistorySpec(rows: Rows): TopLevelSpec {
+  return perUidLines(rows, 'round', { field: 'score', title: 'round score', domain: [0, 1] });
 }
 
 /** The share of the submitted weight row each uid got, per round. */
 export function weightsSpec(rows: Rows): TopLevelSpec {
-  return {
-    ...base,
-    data: { values: rows },
-    mark: { type: 'line', point: true, strokeWidth: 1.5 },
-    encoding: {
-      x: { field: 'round', type: 'quantitative', title: 'round', axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'share', type: 'quantitative', title: 'share of the weight row' },
-      color: { field: 'miner', type: 'nominal', title: 'uid', sort: { field: 'uid' } },
-    },
-  } as TopLevelSpec;
+  return perUidLines(rows, 'round', { field: 'share', title: 'share of the weight row' });
 }
 
 /** The incentive each miner uid was paid at each epoch. */
 export function incentiveSpec(rows: Rows): TopLevelSpec {
-  return {
-    ...base,
-    data: { values: rows },
-    mark: { type: 'line', point: true, strokeWidth: 1.5 },
-    encoding: {
-      x: { field: 'round', type: 'quantitative', title: 'round of the epoch', axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'incentive', type: 'quantitative', title: 'incentive' },
-      color: { field: 'miner', type: 'nominal', title: 'uid', sort: { field: 'uid' } },
-    },
-  } as TopLevelSpec;
+  return perUidLines(rows, 'round of the epoch', { field: 'incentive', title: 'incentive' });
 }
 
 /** Findings per detector, stacked by round. */
