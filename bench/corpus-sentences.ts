@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { bundledNgramModelDir } from '../native/ngram/ngram-model.js';
+import { bundledNgramModelDir } from '../native/ngram/ngram-format.js';
 import { mulberry32, shuffleWords } from '../datasets/quality/shuffle.js';
 
 const require = createRequire(import.meta.url);

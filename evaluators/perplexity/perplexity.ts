@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { proctorError } from '../../core/errors.js';
 import { defineEvaluator, type Json, type Sample, type Verdict } from '../../core/plugin-api.js';
 import type { InferenceOptions, TokenScorer } from '../../native/api.js';
-import { NGRAM_FILE, loadNgramModel, perplexityFromLogProbs } from '../../native/ngram/ngram-model.js';
+import { NGRAM_FILE } from '../../native/ngram/ngram-format.js';
+import { loadNgramModel, perplexityFromLogProbs } from '../../native/ngram/ngram-model.js';
 
 export interface PerplexityOptions {
   /** `ngram-kn` (the bundled n-gram model), or a folder: an n-gram model or an ONNX causal LM. */

@@ -15,8 +15,9 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import {
   LOG_MAX_CODE, LOG_STEP, METADATA_FILE, NGRAM_FILE, NGRAM_FORMAT, NGRAM_FORMAT_VERSION, NGRAM_MAGIC,
-  NgramModel, bundledNgramModelDir, decodeNgramTables, perplexityFromLogProbs, type NgramMetadata,
-} from './ngram-model.js';
+  bundledNgramModelDir, decodeNgramTables, type NgramMetadata,
+} from './ngram-format.js';
+import { NgramModel, perplexityFromLogProbs } from './ngram-model.js';
 import { SENTENCE_END, SENTENCE_START, UNKNOWN, tokenizeSentences } from './tokenize.js';
 
 export interface KneserNeyOptions {

@@ -10,9 +10,8 @@ import {
   HELD_OUT, buildNgramModel, encodeNgramModel, estimateKneserNey, exactLogProb, modifiedKneserNeyDiscounts,
   splitCorpora, splitPassages, writeNgramModel, type CorpusDocument,
 } from './build-ngram.js';
-import {
-  LOG_MAX_CODE, LOG_STEP, METADATA_FILE, NGRAM_FILE, NgramModel, bundledNgramModelDir, decodeNgramTables, loadNgramModel, logValue, perplexityFromLogProbs,
-} from './ngram-model.js';
+import { LOG_MAX_CODE, LOG_STEP, METADATA_FILE, NGRAM_FILE, bundledNgramModelDir, decodeNgramTables, logValue } from './ngram-format.js';
+import { NgramModel, loadNgramModel, perplexityFromLogProbs } from './ngram-model.js';
 import { tokenizeSentences } from './tokenize.js';
 import { mulberry32 as seeded, shuffleWords } from '../../datasets/quality/shuffle.js';
 
