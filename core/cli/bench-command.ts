@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { proctorError } from '../errors.js';
+import { integerFlag } from './io.js';
 import { loadPlugins } from '../plugin-loader.js';
 import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
 import { runGamingBench, type GamingBenchResult } from '../engine/gaming-bench.js';
@@ -41,12 +42,6 @@ interface BenchFlags {
   json?: boolean;
 }
 
-function integer(option: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option, problem: `must be an integer from ${min} to ${max} (got "${value}")` });
-  return n;
-}
-
 function printTable(result: GamingBenchResult): void {
   const header = ['strategy', 'uids', 'Proctor ×honest', 'findings', 'naive ×honest', 'all uids P / naive', 'stopped by'];
   const rows = Object.entries(result.details.strategies).map(([name, s]) => [
@@ -77,8 +72,8 @@ function printTable(result: GamingBenchResult): void {
 }
 
 async function gamingCommand(flags: BenchFlags): Promise<void> {
-  const epochs = integer('--epochs', flags.epochs, 1, 1000);
-  const minersCount = integer('--miners-count', flags.minersCount, 1, 1024);
+  const epochs = integerFlag('--epochs', flags.epochs, 1, 1000);
+  const minersCount = integerFlag('--miners-count', flags.minersCount, 1, 1024);
   const strategies = parseRedTeamList(flags.strategies, '--strategies');
   const emaAlpha = Number(flags.emaAlpha);
   if (!(emaAlpha > 0 && emaAlpha <= 1)) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--ema-alpha', problem: 'must be a number in (0, 1]' });
@@ -90,10 +85,10 @@ async function gamingCommand(flags: BenchFlags): Promise<void> {
   log(`validator bench gaming: plugins ${names.join(', ')}; ${minersCount} honest miners; strategies ${strategies.map((s) => (s.count === null ? s.strategy : `${s.strategy}:${s.count}`)).join(', ')}; ${epochs} epoch(s)`);
   const result = await runGamingBench({
     plugins, epochs, seed: flags.seed, minersCount, strategies,
-    simulatedValidators: integer('--validators', flags.validators, 0, 63),
+    simulatedValidators: integerFlag('--validators', flags.validators, 0, 63),
     db: flags.db ?? null,
-    poolSize: flags.poolSize !== undefined ? integer('--pool-size', flags.poolSize, 1, 256) : undefined,
-    evaluatorTimeoutMs: integer('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000),
+    poolSize: flags.poolSize !== undefined ? integerFlag('--pool-size', flags.poolSize, 1, 256) : undefined,
+    evaluatorTimeoutMs: integerFlag('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000),
     emaAlpha,
     shares: flags.pluginShares !== undefined ? parsePluginShares(flags.pluginShares, names) : equalShares(names),
     log,

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { proctorError } from '../errors.js';
+import { integerFlag } from './io.js';
 import type { LoadedPlugin } from '../plugin-loader.js';
 import { axonAddress } from '../chain/axon.js';
 import { resolveNetwork, type ChainTarget } from '../chain/network.js';
@@ -138,10 +139,7 @@ export interface ChainRunFlags extends WalletFlags, ConfidenceFlags {
 }
 
 function option(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: name, problem: `must be an integer from ${min} to ${max} (got "${value}")` });
-  return n;
+  return value === undefined ? undefined : integerFlag(name, value, min, max);
 }
 
 /** Miners on loopback or private addresses are queried only on a chain that is itself local. */

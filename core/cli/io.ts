@@ -26,3 +26,14 @@ export function parseJson(text: string): unknown {
 export function writeJson(value: unknown, pretty: boolean): void {
   process.stdout.write(JSON.stringify(value, null, pretty ? 2 : undefined) + '\n');
 }
+
+/**
+ * A command-line flag's value as an integer in [min, max], or PROCTOR_ERR_RUN_OPTIONS naming the flag.
+ *
+ * @example integerFlag('--epochs', '3', 1, 1000) // → 3
+ */
+export function integerFlag(option: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option, problem: `must be an integer from ${min} to ${max} (got "${value}")` });
+  return n;
+}

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { proctorError } from '../errors.js';
+import { integerFlag } from './io.js';
 import { loadPlugins } from '../plugin-loader.js';
 import { runLocalValidator, type RunSummary } from '../engine/runner.js';
 import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
@@ -67,12 +68,6 @@ interface RunFlags {
   logLevel: string;
 }
 
-function integer(option: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option, problem: `must be an integer from ${min} to ${max} (got "${value}")` });
-  return n;
-}
-
 const minersFile = z.array(z.union([z.strictObject({ hotkey: z.string(), url: z.string() }), z.strictObject({ strategy: z.string() })], { error: 'must be {"hotkey", "url"} or {"strategy"}' }), { error: 'must be a JSON array of {"hotkey", "url"} or {"strategy"}' });
 
 /** A `--miners` file: external miners by hotkey and URL, and red-team miners by strategy (`{"strategy": "copycat"}`). */
@@ -127,9 +122,9 @@ function printSummary(summary: RunSummary): void {
 }
 
 async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
-  const epochs = integer('--epochs', flags.epochs, 1, 10_000);
+  const epochs = integerFlag('--epochs', flags.epochs, 1, 10_000);
   const roundsPerEpoch = Math.ceil(defaultChainParams.tempo / defaultChainParams.blocksPerRound);
-  const rounds = flags.rounds !== undefined ? integer('--rounds', flags.rounds, 1, 1_000_000) : epochs * roundsPerEpoch;
+  const rounds = flags.rounds !== undefined ? integerFlag('--rounds', flags.rounds, 1, 1_000_000) : epochs * roundsPerEpoch;
   const emaAlpha = Number(flags.emaAlpha);
   if (!(emaAlpha > 0 && emaAlpha <= 1)) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--ema-alpha', problem: 'must be a number in (0, 1]' });
   const specs = flags.plugins.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -139,7 +134,7 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
   const level = LOG_LEVELS.find((l) => l === flags.logLevel);
   if (level === undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--log-level', problem: `must be one of ${LOG_LEVELS.join(', ')} (got "${flags.logLevel}")` });
   const log = logFunction(createLogger({ format: flags.logFormat as LogFormat, level }));
-  const metricsPort = flags.metricsPort !== undefined ? integer('--metrics-port', flags.metricsPort, 0, 65535) : null;
+  const metricsPort = flags.metricsPort !== undefined ? integerFlag('--metrics-port', flags.metricsPort, 0, 65535) : null;
   // A real chain (core/cli/chain.ts) when --network or --netuid is given; the embedded subnet otherwise.
   if ((flags.network !== undefined || flags.netuid !== undefined) && flags.redTeam !== undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--red-team', problem: 'adds miners to the embedded local subnet; it cannot be used with --network or --netuid' });
   const chainRun = flags.network !== undefined || flags.netuid !== undefined;
@@ -154,12 +149,12 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
     db: flags.db,
     rounds,
     seed: flags.seed ?? null,
-    minersCount: integer('--miners-count', flags.minersCount, 0, 4096),
-    simulatedValidators: integer('--validators', flags.validators, 0, 63),
+    minersCount: integerFlag('--miners-count', flags.minersCount, 0, 4096),
+    simulatedValidators: integerFlag('--validators', flags.validators, 0, 63),
     externalMiners: minersFromFile.external,
     redTeam: [...(flags.redTeam !== undefined ? parseRedTeamList(flags.redTeam) : []), ...minersFromFile.redTeam],
-    poolSize: flags.poolSize !== undefined ? integer('--pool-size', flags.poolSize, 1, 256) : undefined,
-    evaluatorTimeoutMs: integer('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000),
+    poolSize: flags.poolSize !== undefined ? integerFlag('--pool-size', flags.poolSize, 1, 256) : undefined,
+    evaluatorTimeoutMs: integerFlag('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000),
     emaAlpha,
     confidence: confidenceFrom(flags),
     shares: flags.pluginShares !== undefined ? parsePluginShares(flags.pluginShares, plugins.map((p) => p.definition.name)) : equalShares(plugins.map((p) => p.definition.name)),
