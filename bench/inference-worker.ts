@@ -5,10 +5,12 @@ import { threadId } from 'node:worker_threads';
 import { loadEmbedder } from '../native/hf-models.js';
 import { resolveModel } from '../native/model-registry.js';
 import { loadNgramModel } from '../native/ngram/ngram-model.js';
+import { useNgramTablesFrom } from '../native/ngram/ngram-share.js';
 import { chase, spin } from './inference-controls.js';
 
 export type InferenceTask =
-  | { kind: 'embed' | 'perplexity'; texts: string[] }
+  | { kind: 'embed'; texts: string[] }
+  | { kind: 'perplexity'; texts: string[]; ngramTablesChannel: string }
   | { kind: 'spin' | 'chase'; iterations: number };
 
 /** What loading the n-gram model added to this worker, read once after its first load. */
@@ -16,7 +18,7 @@ export interface WorkerMemory {
   threadId: number;
   /** JS heap growth across `loadNgramModel()`, live objects only. */
   ngramHeapBytes: number;
-  /** ArrayBuffer growth across `loadNgramModel()`: the model's tables. */
+  /** ArrayBuffer growth across `loadNgramModel()`: near 0, as the tables are the main thread's, shared. */
   ngramArrayBufferBytes: number;
 }
 
@@ -57,6 +59,7 @@ export default async function run(task: InferenceTask): Promise<number | { token
   // A batch is scored in one synchronous pass (no promise per text); the gain over the baseline is
   // that, and the second core. (One `logProbs` call with every text measured slower: it keeps all
   // the results alive at once.)
+  useNgramTablesFrom(task.ngramTablesChannel);
   const model = await ngramModel();
   let tokens = 0;
   for (const text of task.texts) tokens += model.scoreText(text).logProbs.length;

@@ -8,7 +8,7 @@
 import { Piscina } from 'piscina';
 import { loadEmbedder } from '../native/hf-models.js';
 import { resolveModel } from '../native/model-registry.js';
-import { loadNgramModel } from '../native/ngram/ngram-model.js';
+import { loadNgramModel, serveNgramModels } from '../native/ngram/ngram-model.js';
 import { createInlineEvaluator } from '../core/pool/inline.js';
 import { builtinEvaluators } from '../core/registry.js';
 import type { EvaluationJob } from '../core/pool/evaluation.js';
@@ -22,10 +22,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Runs `texts` through the pool in chunks, all queued at once; the perplexity results say which worker ran them. */
-async function pooled(pool: Piscina, kind: 'embed' | 'perplexity', texts: string[], chunk: number): Promise<PooledResult[]> {
+async function pooled(pool: Piscina, task: (texts: string[]) => InferenceTask, texts: string[], chunk: number): Promise<PooledResult[]> {
   const chunks: string[][] = [];
   for (let i = 0; i < texts.length; i += chunk) chunks.push(texts.slice(i, i + chunk));
-  return (await Promise.all(chunks.map((c) => pool.run({ kind, texts: c } satisfies InferenceTask)))) as PooledResult[];
+  return (await Promise.all(chunks.map((c) => pool.run(task(c))))) as PooledResult[];
 }
 
 type PooledResult = number | { tokens: number; memory: WorkerMemory };
@@ -97,7 +97,19 @@ export async function runInferenceBench(args: string[]): Promise<void> {
   const texts = Array.from({ length: count }, (_, i) => all[i % all.length]);
   const embedder = await loadEmbedder(resolveModel('glove-sif').dir);
   const ngram = await loadNgramModel();
-  const pool = new Piscina({ filename: new URL('./inference-worker.js', import.meta.url).href, minThreads: 2, maxThreads: 2, idleTimeout: Infinity });
+  // The workers read the main thread's tables, as the evaluator pool's do (native/ngram/ngram-share.ts).
+  const ngramTables = serveNgramModels();
+  const ngramTablesChannel = ngramTables.channel;
+  // Two tasks in flight per worker: the next batch waits in the worker's queue while one is scored, so a
+  // worker never idles for the main thread's round trip between batches (piscina gives an idle worker
+  // a task first, so the two controls still run one per worker).
+  const pool = new Piscina({
+    filename: new URL('./inference-worker.js', import.meta.url).href,
+    minThreads: 2,
+    maxThreads: 2,
+    idleTimeout: Infinity,
+    concurrentTasksPerWorker: 2,
+  });
 
   // The controls: the same loop on one thread, then on both workers at once (2 loops), measured
   // just before the perplexity rounds, the ratio with the least margin over the 1.8× target.
@@ -115,12 +127,13 @@ export async function runInferenceBench(args: string[]): Promise<void> {
   const perplexity = await compare(rounds, async () => {
     for (const t of texts) await ngram.logProbs([t]);
   }, async () => {
-    for (const result of await pooled(pool, 'perplexity', texts, PERPLEXITY_CHUNK)) if (typeof result === 'object') workers.set(result.memory.threadId, result.memory);
+    for (const result of await pooled(pool, (c) => ({ kind: 'perplexity', texts: c, ngramTablesChannel }), texts, PERPLEXITY_CHUNK)) if (typeof result === 'object') workers.set(result.memory.threadId, result.memory);
   });
   const embed = await compare(rounds, async () => {
     for (const t of texts) await embedder.embed([t]);
-  }, () => pooled(pool, 'embed', texts, 256));
+  }, () => pooled(pool, (c) => ({ kind: 'embed', texts: c }), texts, 256));
   await pool.destroy();
+  ngramTables.close();
 
   console.log(`inference: ${count} held-out sentences, bundled glove-sif embedder and ngram-kn model; ${rounds} rounds of one pass per side`);
   console.log('throughput: the best pass of each side; ratio: the median round (baseline pass ÷ pool pass, run back to back)');
@@ -138,8 +151,11 @@ export async function runInferenceBench(args: string[]): Promise<void> {
   console.log(' a CPU-bound control well under 2× means other sessions were busy; a memory-bound control under the CPU-bound');
   console.log(' one means one core reads memory slower than the other (a crowded cache on a shared VM). Both cap the ratios.)');
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const { words, logProb, backoff, childStart } = ngram.tables;
+  const tableBytes = [...words, ...logProb, ...backoff, ...childStart].reduce((acc, a) => acc + a.byteLength, 0);
+  console.log(`n-gram tables: ${mb(tableBytes)} MB in shared memory, one copy for the main thread and both workers`);
   for (const memory of [...workers.values()].sort((x, y) => x.threadId - y.threadId)) {
-    console.log(`worker ${memory.threadId}: loading the n-gram model added ${mb(memory.ngramArrayBufferBytes)} MB of array buffers and ${mb(memory.ngramHeapBytes)} MB of JS heap`);
+    console.log(`worker ${memory.threadId}: loading the n-gram model added ${mb(memory.ngramArrayBufferBytes)} MB of array buffers (the tables are the main thread's, shared) and ${mb(memory.ngramHeapBytes)} MB of JS heap`);
   }
 
   const samples = all.slice(0, 300).map((s, i) => ({

@@ -20,6 +20,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { EvaluationJob, EvaluationResult, EvaluationRunner, EvaluatorLogRecord, EvaluatorLogSink, EvaluatorRef } from './evaluation.js';
 import { errorOutcome, evaluatorLabel, keyCache } from './evaluation.js';
 import { batchPhase, heartbeatSlot } from './worker.js';
+import { serveNgramModels } from '../../native/ngram/ngram-model.js';
 import type { EvaluationBatch } from './worker.js';
 
 export interface EvaluatorPoolOptions {
@@ -47,6 +48,8 @@ export interface EvaluatorPoolStats {
   timeouts: number;
   /** Batches lost with their worker. */
   workerExits: number;
+  /** Workers' requests for an n-gram model, each served from this thread's one copy. */
+  ngramTableRequests: number;
 }
 
 export interface EvaluatorPool extends EvaluationRunner {
@@ -122,6 +125,9 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions = {}): Evaluat
     logs.unref();
   }
 
+  // The n-gram models the workers load come from this thread, one copy for all (native/ngram/ngram-share.ts).
+  const ngramTables = serveNgramModels();
+
   const watched = new Set<Watched>();
   const tickMs = Math.min(250, Math.max(5, Math.floor(Math.min(timeoutMs, setupTimeoutMs) / 10)));
   let watchdog: NodeJS.Timeout | null = null;
@@ -163,7 +169,7 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions = {}): Evaluat
     counts.batches += 1;
     watch(batch);
     try {
-      return await piscina.run({ evaluator, jobs, heartbeat, logChannel: logs?.name }, { signal: batch.controller.signal });
+      return await piscina.run({ evaluator, jobs, heartbeat, logChannel: logs?.name, ngramTablesChannel: ngramTables.channel }, { signal: batch.controller.signal });
     } catch (error) {
       if (batch.timedOutIn !== null) {
         counts.timeouts += 1;
@@ -241,12 +247,15 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions = {}): Evaluat
         inFlight.delete(evaluation);
       }
     },
-    stats: () => ({ size, ...counts }),
+    stats: () => ({ size, ...counts, ngramTableRequests: ngramTables.requests }),
     close() {
       // Evaluations in flight finish first: each is bounded by the timeouts.
       closing ??= Promise.allSettled([...inFlight])
         .then(() => piscina.close())
-        .then(() => logs?.close());
+        .then(() => {
+          logs?.close();
+          ngramTables.close();
+        });
       return closing;
     },
   };

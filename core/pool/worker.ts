@@ -7,6 +7,7 @@
  * or in `setup` never counts against a sample.
  */
 import { BroadcastChannel } from 'node:worker_threads';
+import { useNgramTablesFrom } from '../../native/ngram/ngram-share.js';
 import type { EvaluationJob, EvaluationResult, EvaluatorLogRecord, EvaluatorLogSink, EvaluatorRef, PreparedEvaluator } from './evaluation.js';
 import { EVALUATOR_LOG_LINES_PER_BATCH, evaluatorKey, prepareEvaluator, preparationOutcome, scoreOne, stderrLogSink } from './evaluation.js';
 
@@ -18,6 +19,8 @@ export interface EvaluationBatch {
   heartbeat?: SharedArrayBuffer;
   /** The `BroadcastChannel` the pool listens on for evaluators' `ctx.log` records; stderr without it. */
   logChannel?: string;
+  /** Where n-gram models are served from (`native/ngram/ngram-share.ts`); read from disk here without it. */
+  ngramTablesChannel?: string;
 }
 
 /** The heartbeat's layout: slot indexes and the phase values. */
@@ -72,6 +75,7 @@ function useChannel(name: string | undefined): void {
 
 export default async function evaluateBatch(batch: EvaluationBatch): Promise<EvaluationResult[]> {
   useChannel(batch.logChannel);
+  useNgramTablesFrom(batch.ngramTablesChannel ?? null);
   const reportDropped = startLogBudget();
   try {
     return await scoreBatch(batch);

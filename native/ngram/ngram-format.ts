@@ -129,7 +129,14 @@ interface BinaryHeader {
   sections: { name: string; bytes: number }[];
 }
 
-/** Decodes the decompressed `ngrams.bin`; throws a plain Error with the problem when it is inconsistent. */
+type ArrayType<A> = { new (buffer: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number };
+
+/** A zeroed array over a `SharedArrayBuffer`, so that worker threads can be handed the tables without a copy. */
+function shared<A>(Type: ArrayType<A>, length: number): A {
+  return new Type(new SharedArrayBuffer(length * Type.BYTES_PER_ELEMENT));
+}
+
+/** Decodes the decompressed `ngrams.bin` into shared arrays (see `ngram-share.ts`); throws a plain Error with the problem when it is inconsistent. */
 export function decodeNgramTables(bin: Buffer): NgramTables {
   if (bin.length < 8 || bin.toString('latin1', 0, 4) !== NGRAM_MAGIC) throw new Error(`does not start with ${NGRAM_MAGIC}`);
   const headerLength = bin.readUInt32LE(4);
@@ -153,15 +160,15 @@ export function decodeNgramTables(bin: Buffer): NgramTables {
     return bytes;
   };
   const codes = (bytes: Buffer): Uint16Array => {
-    const values = new Uint16Array(bytes.length / 2);
+    const values = shared(Uint16Array, bytes.length / 2);
     for (let i = 0; i < values.length; i++) values[i] = bytes.readUInt16LE(2 * i);
     return values;
   };
-  const WordIds = vocabularySize <= 0x10000 ? Uint16Array : Uint32Array;
+  const wordIds = (length: number): Uint16Array | Uint32Array => (vocabularySize <= 0x10000 ? shared(Uint16Array, length) : shared(Uint32Array, length));
 
   const vocabulary = section('vocabulary').toString('utf8').split('\n');
   if (vocabulary.length !== vocabularySize) throw new Error(`has ${vocabulary.length} words, the header says ${vocabularySize}`);
-  const unigrams = new WordIds(vocabularySize);
+  const unigrams = wordIds(vocabularySize);
   for (let id = 0; id < vocabularySize; id++) unigrams[id] = id;
   const words: (Uint16Array | Uint32Array)[] = [unigrams];
   const logProb: Uint16Array[] = [];
@@ -173,7 +180,7 @@ export function decodeNgramTables(bin: Buffer): NgramTables {
     if (n < order) {
       backoff.push(codes(section(`backoff.${n}`, 2 * count)));
       const reader = new VarintReader(section(`children.${n}`));
-      const starts = new Uint32Array(count + 1);
+      const starts = shared(Uint32Array, count + 1);
       for (let i = 0; i < count; i++) starts[i + 1] = starts[i] + reader.next();
       if (!reader.done || starts[count] !== counts[n]) throw new Error(`section children.${n} does not add up to ${counts[n]} entries`);
       childStart.push(starts);
@@ -181,7 +188,7 @@ export function decodeNgramTables(bin: Buffer): NgramTables {
     if (n >= 2) {
       const reader = new VarintReader(section(`words.${n}`));
       const parents = childStart[n - 2];
-      const ids = new WordIds(count);
+      const ids = wordIds(count);
       for (let parent = 0; parent < counts[n - 2]; parent++) {
         let previous = -1;
         for (let i = parents[parent]; i < parents[parent + 1]; i++) {

@@ -16,6 +16,7 @@
 import { resolve } from 'node:path';
 import type { TokenScorer } from '../api.js';
 import { bundledNgramModelDir, logValue, readNgramFolder, type NgramMetadata, type NgramTables } from './ngram-format.js';
+import { ngramTableSource, requestNgramTables, serveNgramTables, type NgramTableServer } from './ngram-share.js';
 import { SENTENCE_END, SENTENCE_START, UNKNOWN, tokenizeSentences } from './tokenize.js';
 
 const CACHE_PRIOR = 1;
@@ -52,7 +53,7 @@ export class NgramModel implements TokenScorer {
   private readonly unknownId: number;
   private readonly startId: number;
 
-  constructor(readonly metadata: NgramMetadata, private readonly tables: NgramTables) {
+  constructor(readonly metadata: NgramMetadata, readonly tables: NgramTables) {
     this.name = metadata.name;
     this.order = tables.order;
     this.vocabulary = tables.vocabulary;
@@ -227,12 +228,15 @@ class TextCache {
 const loaded = new Map<string, Promise<NgramModel>>();
 
 async function load(dir: string): Promise<NgramModel> {
-  const { metadata, tables } = await readNgramFolder(dir);
+  const source = ngramTableSource();
+  const { metadata, tables } = source === null ? await readNgramFolder(dir) : await requestNgramTables(source, dir);
   return new NgramModel(metadata, tables);
 }
 
 /**
- * Loads an n-gram model folder (default: the bundled `ngram-kn`), once per thread and folder.
+ * Loads an n-gram model folder (default: the bundled `ngram-kn`), once per thread and folder. In a
+ * worker told where to ask (`useNgramTablesFrom`), the tables come from the thread serving them, so
+ * every worker of a pool reads one copy (`ngram-share.ts`); elsewhere the folder is read here.
  * A missing file rejects with PROCTOR_ERR_MODEL_FILE_MISSING naming it; a corrupt one with
  * PROCTOR_ERR_MODEL_MALFORMED.
  *
@@ -251,4 +255,15 @@ export function loadNgramModel(dir: string = bundledNgramModelDir()): Promise<Ng
     model.catch(() => loaded.delete(key));
   }
   return model;
+}
+
+/**
+ * Serves this thread's n-gram models to worker threads (see `ngram-share.ts`): the owner of a
+ * worker pool calls it, and its workers and this thread then read one copy of each model.
+ */
+export function serveNgramModels(): NgramTableServer {
+  return serveNgramTables(async (dir) => {
+    const { metadata, tables } = await loadNgramModel(dir);
+    return { metadata, tables };
+  });
 }
