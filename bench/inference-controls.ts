@@ -4,9 +4,10 @@
  * can be read against them (2.00× on an idle machine with two like cores).
  *
  * - `spin` touches almost no memory: it falls below 2× when other processes take the cores.
- * - `chase` follows dependent random reads through a per-thread 8 MiB table, as an n-gram lookup
- *   does through the model: it also falls below 2× when the two cores do not see memory alike (on a
- *   shared VM, one vCPU's cache can be crowded by a neighbour, and its reads go to DRAM).
+ * - `chase` follows dependent random reads through an 8 MiB table, as an n-gram lookup does through
+ *   the model, and like the model's tables it is one copy in shared memory that both workers read:
+ *   it also falls below 2× when the two cores do not see memory alike (on a shared VM, one vCPU's
+ *   cache can be crowded by a neighbour, and its reads go to DRAM).
  */
 export function spin(iterations: number): number {
   const scratch = new Int32Array(1024);
@@ -19,12 +20,10 @@ export function spin(iterations: number): number {
 }
 
 const CHASE_SLOTS = (8 * 2 ** 20) / 4;
-let cycle: Uint32Array | null = null;
 
-/** One random cycle through every slot (Sattolo's shuffle, fixed seed), built once per thread. */
-function chaseTable(): Uint32Array {
-  if (cycle) return cycle;
-  const table = new Uint32Array(CHASE_SLOTS);
+/** One random cycle through every slot (Sattolo's shuffle, fixed seed), in shared memory for the workers. */
+export function chaseTable(): Uint32Array {
+  const table = new Uint32Array(new SharedArrayBuffer(CHASE_SLOTS * 4));
   for (let i = 0; i < table.length; i++) table[i] = i;
   let seed = 12345;
   for (let i = table.length - 1; i > 0; i--) {
@@ -32,12 +31,10 @@ function chaseTable(): Uint32Array {
     const k = Math.floor((seed / 2 ** 32) * i);
     [table[i], table[k]] = [table[k], table[i]];
   }
-  cycle = table;
   return table;
 }
 
-export function chase(steps: number): number {
-  const table = chaseTable();
+export function chase(steps: number, table: Uint32Array): number {
   let slot = 0;
   for (let i = 0; i < steps; i++) slot = table[slot];
   return slot;

@@ -11,7 +11,8 @@ import { chase, spin } from './inference-controls.js';
 export type InferenceTask =
   | { kind: 'embed'; texts: string[] }
   | { kind: 'perplexity'; texts: string[]; ngramTablesChannel: string }
-  | { kind: 'spin' | 'chase'; iterations: number };
+  | { kind: 'spin'; iterations: number }
+  | { kind: 'chase'; iterations: number; table: Uint32Array };
 
 /** What loading the n-gram model added to this worker, read once after its first load. */
 export interface WorkerMemory {
@@ -49,7 +50,8 @@ function ngramModel(): ReturnType<typeof loadNgramModel> {
 }
 
 export default async function run(task: InferenceTask): Promise<number | { tokens: number; memory: WorkerMemory }> {
-  if ('iterations' in task) return (task.kind === 'spin' ? spin : chase)(task.iterations);
+  if (task.kind === 'spin') return spin(task.iterations);
+  if (task.kind === 'chase') return chase(task.iterations, task.table);
   if (task.kind === 'embed') {
     const embedder = await loadEmbedder(resolveModel('glove-sif').dir);
     // Concurrent calls: the embedder coalesces them into batched model runs.

@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- inference [sentences] [rounds]`: sentence embeddings/s and perplexity tokens/s
  * with the bundled models — a pool of 2 workers fed batches (the embedder batching concurrent
- * requests) against one thread scoring one text at a time, with the same model code — beside a
- * memory-free control loop that shows how much of two cores the machine gave; the n-gram model's
- * memory in each worker; and the p50/p99 latency of one evaluation of each evaluator.
+ * requests, the n-gram tables one shared copy) against one thread scoring one text at a time, with the
+ * same model code — beside a CPU-bound and a memory-bound control loop that show how much of two
+ * cores the machine gave; the n-gram tables' memory; and the p50/p99 latency of one evaluation of
+ * each evaluator.
  */
 import { Piscina } from 'piscina';
 import { loadEmbedder } from '../native/hf-models.js';
@@ -13,7 +14,7 @@ import { createInlineEvaluator } from '../core/pool/inline.js';
 import { builtinEvaluators } from '../core/registry.js';
 import type { EvaluationJob } from '../core/pool/evaluation.js';
 import type { InferenceTask, WorkerMemory } from './inference-worker.js';
-import { chase, spin } from './inference-controls.js';
+import { chase, chaseTable, spin } from './inference-controls.js';
 import { heldOutTexts, sentences } from './corpus-sentences.js';
 import { printTable } from './timing.js';
 
@@ -92,7 +93,7 @@ const PERPLEXITY_CHUNK = 250;
 
 export async function runInferenceBench(args: string[]): Promise<void> {
   const count = args[0] ? Number(args[0]) : 8000;
-  const rounds = args[1] ? Number(args[1]) : 7;
+  const rounds = args[1] ? Number(args[1]) : 11;
   const all = sentences(heldOutTexts());
   const texts = Array.from({ length: count }, (_, i) => all[i % all.length]);
   const embedder = await loadEmbedder(resolveModel('glove-sif').dir);
@@ -113,13 +114,13 @@ export async function runInferenceBench(args: string[]): Promise<void> {
 
   // The controls: the same loop on one thread, then on both workers at once (2 loops), measured
   // just before the perplexity rounds, the ratio with the least margin over the 1.8× target.
-  const controlled = async (kind: 'spin' | 'chase', iterations: number) => {
-    const work = kind === 'spin' ? spin : chase;
-    const both = await compare(rounds, () => work(iterations), () => Promise.all([0, 1].map(() => pool.run({ kind, iterations } satisfies InferenceTask))));
+  const controlled = async (single: () => unknown, task: InferenceTask) => {
+    const both = await compare(rounds, single, () => Promise.all([0, 1].map(() => pool.run(task))));
     return { ...both, pool: both.pool / 2, ratios: both.ratios.map((r) => 2 * r) };
   };
-  const cpuControl = await controlled('spin', 30_000_000);
-  const memoryControl = await controlled('chase', 2_000_000);
+  const cpuControl = await controlled(() => spin(30_000_000), { kind: 'spin', iterations: 30_000_000 });
+  const table = chaseTable();
+  const memoryControl = await controlled(() => chase(2_000_000, table), { kind: 'chase', iterations: 2_000_000, table });
   // The baseline: one thread, one text at a time, with the same model code as the workers.
   let tokens = 0;
   for (const t of texts) tokens += (await ngram.logProbs([t]))[0].logProbs.length;
@@ -141,7 +142,7 @@ export async function runInferenceBench(args: string[]): Promise<void> {
     ['work', 'one thread, unbatched', 'pool of 2, batched', 'ratio', 'rounds: min – max'],
     [
       ['control: CPU-bound loop, loops/s', (1000 / cpuControl.single).toFixed(2), (1000 / cpuControl.pool).toFixed(2), ...ratioCells(cpuControl)],
-      ['control: reads through 8 MiB, loops/s', (1000 / memoryControl.single).toFixed(2), (1000 / memoryControl.pool).toFixed(2), ...ratioCells(memoryControl)],
+      ['control: reads through 8 MiB (shared), loops/s', (1000 / memoryControl.single).toFixed(2), (1000 / memoryControl.pool).toFixed(2), ...ratioCells(memoryControl)],
       ['embeddings/s', (count / (embed.single / 1000)).toFixed(0), (count / (embed.pool / 1000)).toFixed(0), ...ratioCells(embed)],
       ['perplexity tokens/s', (tokens / (perplexity.single / 1000)).toFixed(0), (tokens / (perplexity.pool / 1000)).toFixed(0), ...ratioCells(perplexity)],
     ],
