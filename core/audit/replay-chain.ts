@@ -34,6 +34,8 @@ export function replayChainWeights(
   if (own.length === 0) notes.push('weights: the round stored no submission of its own weights');
   for (const s of own) {
     const row = `round ${n}, submission ${s.id} (${s.mode}, ${s.outcome})`;
+    // Stored with the round before it was sent; the chain's answer never was (the validator stopped while sending).
+    if (s.outcome === 'pending') notes.push(`weights: submission ${s.id} is pending: the round stored it, the chain's answer was never recorded`);
     cmp.cell('weight_submissions', row, 'uids', s.uids, weights.uids);
     cmp.cell('weight_submissions', row, 'weights', s.weights, weights.values);
   }

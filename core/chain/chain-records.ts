@@ -1,8 +1,10 @@
 /**
- * What a validator on a real chain writes besides the round itself (schema v3): every weight
- * submission as soon as its outcome is known (or why it was skipped), the consensus preview
- * before the submission it belongs to, and hash commits with their salts and an event log, so a
- * restarted validator finds what it still has to reveal. Rows are inserted, never changed.
+ * What a validator on a real chain writes besides the round's scores (schema v3, v8): every weight
+ * submission (or why it was skipped) and hash commits with their salts and an event log, so a
+ * restarted validator finds what it still has to reveal. A round's submission rows and its commit
+ * are written in the transaction that completes the round (`atomically`); a row sent after that
+ * says `pending` until `settleSubmission` writes its outcome, once, in one transaction. Commit
+ * events are the commit's own log, written as the chain answers. Nothing else ever changes a row.
  */
 import type { Database } from 'better-sqlite3';
 import type { ProctorError } from '../errors.js';
@@ -40,26 +42,35 @@ export interface SubmissionRecord {
   versionKey: bigint;
   /** The snapshot's block; the inclusion block replaces it when there is one. */
   block: number;
-  /** Null when the validator decided not to submit; `skip` says why. */
+  /**
+   * What came of it; null when the validator decided not to submit (`skip` says why) or has not
+   * sent it yet (no `skip`: the row says `pending` until `settleSubmission`).
+   */
   submission: Submission | null;
   skip?: { reason: string; error: ProctorError | null };
 }
 
-export interface PreviewRecord {
-  roundId: number;
-  validatorUid: number;
-  numerics: string;
-  validatorTrust: number;
-  dividends: number;
-  incentive: number[];
+/** A commit event to write in the transaction that settles the commit's submission. */
+export interface SettleEvent {
+  commitId: number;
+  event: CommitEvent;
+  block: number | null;
+  detail: string | null;
 }
 
 export interface ChainRecords {
   recordCommit(commit: NewCommit): number;
   commitEvent(commitId: number, event: CommitEvent, block: number | null, detail: string | null): void;
   pendingCommits(genesisHash: string, netuid: number, hotkey: string): PendingCommit[];
-  recordSubmission(record: SubmissionRecord): void;
-  recordPreview(preview: PreviewRecord): void;
+  /** Inserts a submission row; returns its id. */
+  recordSubmission(record: SubmissionRecord): number;
+  /**
+   * Writes the outcome of a `pending` submission and `event` in one transaction; false (and
+   * nothing written) when the row is not pending, so a repeated call changes nothing.
+   */
+  settleSubmission(submissionId: number, submission: Submission, event: SettleEvent | null): boolean;
+  /** Runs `write` in one transaction (a savepoint inside an open one): all of its rows or none. */
+  atomically<T>(write: () => T): T;
 }
 
 /** How a submission outcome reads in `weight_submissions.outcome`. */
@@ -90,7 +101,29 @@ export function chainRecords(db: Database): ChainRecords {
     `INSERT INTO weight_submissions (round_id, network, mode, uids, weights, version_key, block, extrinsic_hash, outcome, detail, netuid, block_hash, error_code, chain_error)
      VALUES (@roundId, @network, @mode, @uids, @weights, @versionKey, @block, @extrinsicHash, @outcome, @detail, @netuid, @blockHash, @errorCode, @chainError)`,
   );
-  const insertPreview = db.prepare('INSERT INTO consensus_previews (round_id, validator_uid, numerics, validator_trust, dividends, incentive) VALUES (?, ?, ?, ?, ?, ?)');
+  const updatePending = db.prepare(
+    `UPDATE weight_submissions SET outcome = @outcome, block = COALESCE(@block, block), extrinsic_hash = @extrinsicHash, block_hash = @blockHash, detail = @detail, error_code = @errorCode, chain_error = @chainError
+     WHERE id = @id AND outcome = 'pending'`,
+  );
+  /** The outcome columns of a row, from a submission (or from the decision not to send one). */
+  const outcomeColumns = (s: Submission | null, block: number | null, skip: SubmissionRecord['skip']) => {
+    const error = s ? s.error : (skip?.error ?? null);
+    return {
+      block: s?.blockNumber ?? block,
+      extrinsicHash: s?.extrinsicHash ?? null,
+      outcome: s ? OUTCOME[s.outcome] : skip ? 'skipped' : 'pending',
+      detail: s ? (s.error?.message ?? null) : (skip?.reason ?? null),
+      blockHash: s?.blockHash ?? null,
+      errorCode: error?.code ?? null,
+      chainError: chainName(error),
+    };
+  };
+  const settle = db.transaction((id: number, s: Submission, event: SettleEvent | null): boolean => {
+    // No inclusion block: the row keeps the snapshot's.
+    if (updatePending.run({ id, ...outcomeColumns(s, null, undefined) }).changes !== 1) return false;
+    if (event) insertEvent.run(event.commitId, event.event, event.block, event.detail, new Date().toISOString());
+    return true;
+  });
 
   return {
     recordCommit(c) {
@@ -120,9 +153,7 @@ export function chainRecords(db: Database): ChainRecords {
       }));
     },
     recordSubmission(r) {
-      const s = r.submission;
-      const error = s ? s.error : (r.skip?.error ?? null);
-      insertSubmission.run({
+      const row = {
         roundId: r.roundId,
         network: r.network,
         netuid: r.netuid,
@@ -131,17 +162,15 @@ export function chainRecords(db: Database): ChainRecords {
         weights: JSON.stringify(r.weights),
         // A u64 key above SQLite's i64 range would not bind; keys in use are small.
         versionKey: r.versionKey <= 0x7fffffffffffffffn ? r.versionKey : -1n,
-        block: s?.blockNumber ?? r.block,
-        extrinsicHash: s?.extrinsicHash ?? null,
-        outcome: s ? OUTCOME[s.outcome] : 'skipped',
-        detail: s ? (s.error?.message ?? null) : (r.skip?.reason ?? null),
-        blockHash: s?.blockHash ?? null,
-        errorCode: error?.code ?? null,
-        chainError: chainName(error),
-      });
+        ...outcomeColumns(r.submission, r.block, r.skip),
+      };
+      return Number(insertSubmission.run(row).lastInsertRowid);
     },
-    recordPreview(p) {
-      insertPreview.run(p.roundId, p.validatorUid, p.numerics, p.validatorTrust, p.dividends, JSON.stringify(p.incentive));
+    settleSubmission(id, submission, event) {
+      return settle(id, submission, event);
+    },
+    atomically(write) {
+      return db.transaction(write)();
     },
   };
 }

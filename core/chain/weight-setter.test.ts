@@ -118,7 +118,7 @@ describe('commit-reveal across a restart', { skip }, () => {
     const again = await setter.submit(await chain.snapshot(1, validator.address), weights, round);
     assert.equal(again.outcome, 'skipped');
     assert.match(again.detail, new RegExp(`already committed in epoch ${commitEpoch}; it is revealed in epoch ${commitEpoch + 1n}`));
-    assert.deepEqual(await setter.revealDue(await chain.snapshot(1, validator.address), round), []); // too early: nothing sent
+    assert.deepEqual((await setter.revealDue(await chain.snapshot(1, validator.address), round)).actions, []); // too early: nothing sent
     await chain.close();
     store.close();
 
@@ -130,9 +130,14 @@ describe('commit-reveal across a restart', { skip }, () => {
     chain = await connect();
     setter = createWeightSetter({ client: chain, hotkey: validator, netuid: 1, network: 'custom', records: chainRecords(store.db), versionKey: null, log: () => {} });
     assert.equal(await epochOf(chain), commitEpoch + 1n);
-    const [reveal] = await setter.revealDue(await chain.snapshot(1, validator.address), openRound(store));
+    const reveals = await setter.revealDue(await chain.snapshot(1, validator.address), openRound(store));
+    const [reveal] = reveals.actions;
     assert.equal(reveal?.mode, 'reveal');
     assert.equal(reveal.outcome, 'accepted', reveal.detail);
+    const revealRows = () => store.db.prepare("SELECT outcome, extrinsic_hash FROM weight_submissions WHERE mode = 'reveal'").all() as Row[];
+    assert.deepEqual(revealRows(), []); // its row waits for the round's transaction
+    chainRecords(store.db).atomically(reveals.write);
+    assert.deepEqual(revealRows().map((r) => r.outcome), ['accepted']);
     const after = await chain.snapshot(1, validator.address);
     assert.deepEqual(after.weights[0], { uids: [1, 2, 3], values: [65535, 20000, 5000] });
     assert.deepEqual(after.commits, []);
@@ -156,7 +161,7 @@ describe('commit-reveal across a restart', { skip }, () => {
     const [pending] = records.pendingCommits(chain.genesisHash, 1, validator.address);
     const landed = await chain.revealWeights(validator, { netuid: 1, uids: pending.uids, values: pending.weights, salt: pending.salt, versionKey: pending.versionKey });
     assert.equal(landed.outcome, 'included');
-    assert.deepEqual(await setter.revealDue(await chain.snapshot(1, validator.address), openRound(store)), []);
+    assert.deepEqual((await setter.revealDue(await chain.snapshot(1, validator.address), openRound(store))).actions, []);
     const last = store.db.prepare('SELECT event, detail FROM weight_commit_events ORDER BY id DESC LIMIT 1').get() as Row;
     assert.equal(last.event, 'revealed');
     assert.match(String(last.detail), /weights on chain are this commit's/);
@@ -180,7 +185,7 @@ describe('commit-reveal across a restart', { skip }, () => {
     chain = await connect();
     setter = createWeightSetter({ client: chain, hotkey: validator, netuid: 1, network: 'custom', records: records(), versionKey: null, log: () => {} });
     const sent = node.received.length;
-    assert.deepEqual(await setter.revealDue(await chain.snapshot(1, validator.address), openRound(store)), []);
+    assert.deepEqual((await setter.revealDue(await chain.snapshot(1, validator.address), openRound(store))).actions, []);
     assert.equal(node.received.length, sent);
     const events = store.db.prepare('SELECT event, detail FROM weight_commit_events ORDER BY id').all() as Row[];
     assert.deepEqual(events.map((e) => e.event), ['committed', 'expired']);

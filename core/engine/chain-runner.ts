@@ -22,6 +22,7 @@ import type { ChainTarget } from '../chain/network.js';
 import { connectSubtensor, type SubnetSnapshot, type SubtensorClient } from '../chain/subtensor.js';
 import { createWeightSetter, type WeightAction } from '../chain/weight-setter.js';
 import type { PluginShares } from './plugin-shares.js';
+import type { RoundRecord } from '../store/records.js';
 import { runRound } from './round.js';
 import { createTaskLedger } from './task-guard.js';
 import { createDetectorMemoryKeeper } from './detector-memory.js';
@@ -193,7 +194,8 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       const started = Date.now();
       const roundActions: WeightAction[] = [];
       // Reveals first: their window is an epoch, and the round may take a while.
-      roundActions.push(...(await setter.revealDue(snapshot, roundId).catch((err: unknown) => [{ mode: 'reveal' as const, outcome: 'unknown' as const, detail: (err as Error).message }])));
+      const reveals = await setter.revealDue(snapshot, roundId).catch((err: unknown) => ({ actions: [{ mode: 'reveal' as const, outcome: 'unknown' as const, detail: (err as Error).message }], write() {} }));
+      roundActions.push(...reveals.actions);
 
       const serving = snapshot.metagraph.neurons.filter((x) => x.uid !== snapshot.uid && x.axon.url !== null);
       const memory = detectorMemory.forRound();
@@ -210,6 +212,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
         weightInputs.map((w) => ({ uid: w.uid, hotkey: w.hotkey, value: w.value, alpha: o.emaAlpha })),
         { n: inputs.hotkeys.length, minAllowedWeights: inputs.minAllowedWeights, maxWeightLimit: inputs.maxWeightsLimit },
       );
+      let consensusPreview: RoundRecord['consensusPreview'] = null;
       if (snapshot.uid !== null) {
         try {
           // Built here: a snapshot it cannot convert costs the preview, not the run.
@@ -217,46 +220,55 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
           inputs.epochInput = epochInput;
           const preview = previewFromInput(epochInput, { uid: snapshot.uid, ...weights });
           lastPreview = { validatorTrust: preview.validator_trust[snapshot.uid], dividends: preview.dividends[snapshot.uid] };
-          records.recordPreview({ roundId, validatorUid: snapshot.uid, numerics: 'float', ...lastPreview, incentive: preview.incentive });
+          consensusPreview = { validatorUid: snapshot.uid, numerics: 'float', ...lastPreview, incentive: preview.incentive };
         } catch (err) {
           o.log(`consensus preview failed: ${(err as Error).message}`);
         }
       }
-      roundActions.push(await setter.submit(snapshot, weights, roundId).catch((err: unknown) => ({ mode: 'set_weights' as const, outcome: 'unknown' as const, detail: (err as Error).message })));
+      const planned = setter.plan(snapshot, weights, roundId);
       lastWeights = weights;
 
       const neurons = snapshot.metagraph.neurons;
       const memoryRows = detectorMemory.rowsAfter(memory, number);
-      store.completeRound({
-        roundId,
-        seed,
-        finishedAt: new Date().toISOString(),
-        ...outcome,
-        detectorMemory: memoryRows,
-        chainInputs: inputs,
-        movingAverages: averages,
-        weightInputs,
-        weightSubmission: null,
-        consensusPreview: null,
-        // What the chain itself paid at the epoch that just ran (not a preview).
-        epoch: epochNow
-          ? {
-              block: hp.lastStepBlock,
-              numerics: 'chain',
-              results: neurons.map((x) => ({
-                uid: x.uid,
-                hotkey: x.hotkey,
-                stake: Number(x.totalStake),
-                consensus: x.consensus / 65535,
-                incentive: x.incentive / 65535,
-                dividends: x.dividends / 65535,
-                validatorTrust: (snapshot.validatorTrust[x.uid] ?? 0) / 65535,
-                emission: Number(x.emission),
-              })),
-            }
-          : null,
-        chainSnapshot: null,
+      const roundStore = store; // narrowed, for the closure below
+      // The preview, the reveals' and this round's submission rows (and a commit's salt) go in the
+      // round's own transaction: a crash leaves the whole round or none of it.
+      records.atomically(() => {
+        reveals.write();
+        planned.write();
+        roundStore.completeRound({
+          roundId,
+          seed,
+          finishedAt: new Date().toISOString(),
+          ...outcome,
+          detectorMemory: memoryRows,
+          chainInputs: inputs,
+          movingAverages: averages,
+          weightInputs,
+          weightSubmission: null,
+          consensusPreview,
+          // What the chain itself paid at the epoch that just ran (not a preview).
+          epoch: epochNow
+            ? {
+                block: hp.lastStepBlock,
+                numerics: 'chain',
+                results: neurons.map((x) => ({
+                  uid: x.uid,
+                  hotkey: x.hotkey,
+                  stake: Number(x.totalStake),
+                  consensus: x.consensus / 65535,
+                  incentive: x.incentive / 65535,
+                  dividends: x.dividends / 65535,
+                  validatorTrust: (snapshot.validatorTrust[x.uid] ?? 0) / 65535,
+                  emission: Number(x.emission),
+                })),
+              }
+            : null,
+          chainSnapshot: null,
+        });
       });
+      // Sent once the round is stored; its row says 'pending' until the answer is settled.
+      roundActions.push(await planned.send().catch((err: unknown) => ({ mode: 'set_weights' as const, outcome: 'unknown' as const, detail: (err as Error).message })));
       detectorMemory.commit(memoryRows, number);
       ledger.record(outcome.tasks.flatMap((t) => (t.inputHash ? [t.inputHash] : [])));
       o.metrics?.roundCompleted({ number, durationMs: Date.now() - started, ...outcome });

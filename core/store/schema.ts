@@ -1,7 +1,8 @@
 /**
  * The SQLite schema, as ordered migrations. History is append-only: triggers refuse UPDATE and
  * DELETE on every history table, except the one transition a round makes from `open` to
- * `complete` (its seed revealed) or `abandoned` (a crash interrupted it).
+ * `complete` (its seed revealed) or `abandoned` (a crash interrupted it), and (v8) the one a
+ * weight submission makes from `pending` to the chain's answer.
  */
 
 export interface Migration {
@@ -399,6 +400,21 @@ CREATE VIEW v_detector_memory AS
   FROM detector_memory d JOIN rounds r ON r.id = d.round_id;
 `;
 
+/**
+ * v8: a chain round's submission row is written with the round, before the extrinsic is sent, as
+ * `pending`; the chain's answer replaces the outcome columns once (`core/chain/chain-records.ts`).
+ * A row still `pending` was stored with its round but its answer never was (the validator stopped
+ * while sending). Every other column, and every row already settled, stays append-only.
+ */
+const v8 = `
+DROP TRIGGER weight_submissions_append_only_update;
+CREATE TRIGGER weight_submissions_append_only_update BEFORE UPDATE ON weight_submissions
+WHEN OLD.outcome <> 'pending' OR NEW.outcome = 'pending'
+  OR NEW.id IS NOT OLD.id OR NEW.round_id IS NOT OLD.round_id OR NEW.network IS NOT OLD.network OR NEW.netuid IS NOT OLD.netuid
+  OR NEW.mode IS NOT OLD.mode OR NEW.uids IS NOT OLD.uids OR NEW.weights IS NOT OLD.weights OR NEW.version_key IS NOT OLD.version_key
+BEGIN SELECT RAISE(ABORT, 'history is append-only: a weight submission changes only once, from pending to its outcome'); END;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'round history, weights, local subnet epochs', sql: v1 },
   { version: 2, description: 'per-plugin miner scores and shares', sql: v2 },
@@ -407,6 +423,7 @@ export const migrations: readonly Migration[] = [
   { version: 5, description: 'task input hashes for the input guard (v_repeated_inputs)', sql: v5 },
   { version: 6, description: "a chain round's weight and consensus-preview inputs (chain_round_inputs)", sql: v6 },
   { version: 7, description: "each detector's memory after a round (detector_memory)", sql: v7 },
+  { version: 8, description: 'weight submissions stored with their round as pending, settled once by the chain answer', sql: v8 },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
