@@ -17,9 +17,8 @@ import { resolve } from 'node:path';
 import type { TokenScorer } from '../api.js';
 import { bundledNgramModelDir, logValue, readNgramFolder, type NgramMetadata, type NgramTables } from './ngram-format.js';
 import { ngramTableSource, requestNgramTables, serveNgramTables, type NgramTableServer } from './ngram-share.js';
+import { TextCache } from './text-cache.js';
 import { SENTENCE_END, SENTENCE_START, UNKNOWN, tokenizeSentences } from './tokenize.js';
-
-const CACHE_PRIOR = 1;
 
 /** The perplexity of a text: `exp(-meanLogProb)` over its scored tokens (each sentence's `</s>` included). */
 export interface PerplexityResult {
@@ -52,6 +51,8 @@ export class NgramModel implements TokenScorer {
   private readonly ids = new Map<string, number>();
   private readonly unknownId: number;
   private readonly startId: number;
+  /** Reset for each text: scoring is synchronous, so one serves every call. */
+  private readonly textCache = new TextCache();
 
   constructor(readonly metadata: NgramMetadata, readonly tables: NgramTables) {
     this.name = metadata.name;
@@ -85,7 +86,8 @@ export class NgramModel implements TokenScorer {
   scoreText(text: string, { cache = true }: NgramScoringOptions = {}): { tokens: string[]; logProbs: number[] } {
     const tokens: string[] = [];
     const logProbs: number[] = [];
-    const textCache = cache ? new TextCache(this.vocabulary.length) : null;
+    const textCache = cache ? this.textCache : null;
+    textCache?.reset();
     // The context's trie entries carried from token to token, as KenLM's State does: nodes[n] is the
     // entry of the last n tokens at order n, or -1 when they are not stored (or not there yet). The
     // next token's contexts are each one child step from these, so a token costs one sibling search
@@ -171,58 +173,6 @@ function findChild(words: Uint16Array | Uint32Array, childStart: Uint32Array, pa
     else high = mid - 1;
   }
   return -1;
-}
-
-/**
- * The within-text cache: what followed each 3-token context earlier in this text. Flat on purpose
- * (a number per context, one map of (context, word) counts): a map per context made the cache the
- * scorer's largest source of garbage.
- */
-class TextCache {
-  private a = -1;
-  private b = -1;
-  private c = -1;
-  /** Context → its index in `totals` and `distinct`. */
-  private readonly contexts = new Map<number | string, number>();
-  private readonly totals: number[] = [];
-  private readonly distinct: number[] = [];
-  /** (context index, word) → how often the word followed that context. */
-  private readonly followers = new Map<number | string, number>();
-  /** Three ids pack exactly into one double when the vocabulary is below 2^17; else a string key. */
-  private readonly numericKeys: boolean;
-
-  constructor(private readonly vocabularySize: number) {
-    this.numericKeys = vocabularySize ** 3 <= Number.MAX_SAFE_INTEGER;
-  }
-
-  /** ln((1 − λ) p_static + λ p_cache), then remembers the token. */
-  mix(staticLogProb: number, word: number): number {
-    const { a, b, c, vocabularySize } = this;
-    this.a = b;
-    this.b = c;
-    this.c = word;
-    if (a < 0) return staticLogProb;
-    const key = this.numericKeys ? (a * vocabularySize + b) * vocabularySize + c : `${a} ${b} ${c}`;
-    let context = this.contexts.get(key);
-    if (context === undefined) {
-      context = this.totals.length;
-      this.contexts.set(key, context);
-      this.totals.push(0);
-      this.distinct.push(0);
-    }
-    const pairKey = context * vocabularySize + word <= Number.MAX_SAFE_INTEGER ? context * vocabularySize + word : `${context} ${word}`;
-    const count = this.followers.get(pairKey) ?? 0;
-    const total = this.totals[context];
-    let result = staticLogProb;
-    if (total > 0) {
-      const lambda = total / (total + this.distinct[context] + CACHE_PRIOR);
-      result = Math.log((1 - lambda) * Math.exp(staticLogProb) + (lambda * count) / total);
-    }
-    this.followers.set(pairKey, count + 1);
-    this.totals[context] = total + 1;
-    if (count === 0) this.distinct[context]++;
-    return result;
-  }
 }
 
 const loaded = new Map<string, Promise<NgramModel>>();
