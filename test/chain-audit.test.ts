@@ -24,7 +24,7 @@ import type { MinerServer } from '../core/transport/miner-server.js';
 import { metadataSkip } from './chain-types.js';
 import { FakeSubtensor } from './chain-node.js';
 import { InProcessProvider } from './chain-provider.js';
-import { startTextMiners, subtensorTypes } from './chain-fixture.js';
+import { startTextMiners, textSubnetNode } from './chain-fixture.js';
 
 const skip = metadataSkip();
 const ROUNDS = 3;
@@ -50,23 +50,7 @@ describe('the chain round loop: metrics and replay', { skip, timeout: 900_000 },
     const minerKeys = [1, 2, 3].map((i) => devHotkey('miner', i));
     const skills = [0.2, 0.55, 0.95];
     miners = await startTextMiners(minerKeys, skills, 'chain-audit');
-    node = new FakeSubtensor({
-      types: subtensorTypes(),
-      subnets: [
-        {
-          netuid: 1,
-          tempo: 6,
-          weightsRateLimit: 1,
-          commitReveal: false,
-          neurons: [
-            { hotkey: validator.address, alphaStake: 1_000_000_000_000n, permit: true },
-            ...minerKeys.map((m, i) => ({ hotkey: m.address, alphaStake: 1_000_000_000n, axon: { host: '127.0.0.2', port: Number(new URL(miners[i].url).port) } })),
-          ],
-        },
-      ],
-    });
-    node.advance(3);
-    node.autoBlocks(100);
+    node = textSubnetNode(validator, minerKeys, miners);
 
     const metrics = createRunMetrics();
     const server = await serveMetrics(metrics, { port: 0 });

@@ -89,3 +89,34 @@ export async function startTextMiners(hotkeys: Hotkey[], skills: number[], label
     }),
   );
 }
+
+/**
+ * A fake node with one subnet (netuid 1, tempo 6, weights rate limit 1, no commit-reveal): the
+ * validator with a large stake and a permit, then one miner per server with its axon on
+ * `127.0.0.2`, three blocks in and producing blocks on its own.
+ *
+ * @example
+ * ```ts
+ * const node = textSubnetNode(validator, minerKeys, await startTextMiners(minerKeys, skills, 'x'));
+ * ```
+ */
+export function textSubnetNode(validator: Hotkey, minerKeys: Hotkey[], miners: MinerServer[]): FakeSubtensor {
+  const node = new FakeSubtensor({
+    types: subtensorTypes(),
+    subnets: [
+      {
+        netuid: 1,
+        tempo: 6,
+        weightsRateLimit: 1,
+        commitReveal: false,
+        neurons: [
+          { hotkey: validator.address, alphaStake: 1_000_000_000_000n, permit: true },
+          ...minerKeys.map((m, i) => ({ hotkey: m.address, alphaStake: 1_000_000_000n, axon: { host: '127.0.0.2', port: Number(new URL(miners[i].url).port) } })),
+        ],
+      },
+    ],
+  });
+  node.advance(3);
+  node.autoBlocks(100);
+  return node;
+}

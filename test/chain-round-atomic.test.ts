@@ -21,7 +21,7 @@ import type { MinerServer } from '../core/transport/miner-server.js';
 import { metadataSkip } from './chain-types.js';
 import { FakeSubtensor } from './chain-node.js';
 import { InProcessProvider } from './chain-provider.js';
-import { startTextMiners, subtensorTypes } from './chain-fixture.js';
+import { startTextMiners, textSubnetNode } from './chain-fixture.js';
 
 const skip = metadataSkip();
 type Row = Record<string, unknown>;
@@ -39,23 +39,7 @@ describe('a chain round is stored whole or not at all', { skip, timeout: 900_000
     await cryptoReady();
     plugin = await loadPlugin('text');
     miners = await startTextMiners(minerKeys, [0.2, 0.55, 0.95], 'chain-atomic');
-    node = new FakeSubtensor({
-      types: subtensorTypes(),
-      subnets: [
-        {
-          netuid: 1,
-          tempo: 6,
-          weightsRateLimit: 1,
-          commitReveal: false,
-          neurons: [
-            { hotkey: validator.address, alphaStake: 1_000_000_000_000n, permit: true },
-            ...minerKeys.map((m, i) => ({ hotkey: m.address, alphaStake: 1_000_000_000n, axon: { host: '127.0.0.2', port: Number(new URL(miners[i].url).port) } })),
-          ],
-        },
-      ],
-    });
-    node.advance(3);
-    node.autoBlocks(100);
+    node = textSubnetNode(validator, minerKeys, miners);
     pool = createEvaluatorPool({ size: 1, timeoutMs: 60_000 });
   });
 
