@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../store/store.js';
-import { chainRecords, type ChainRecords, type SettleEvent } from './chain-records.js';
+import { chainRecords, STALE_SET_WEIGHTS_DETAIL, type ChainRecords, type SettleEvent } from './chain-records.js';
 import type { Submission } from './submit.js';
 
 type Row = Record<string, unknown>;
@@ -70,5 +70,19 @@ describe('a pending weight submission', () => {
     records.settleSubmission(submission, included, null);
     assert.throws(() => store.db.prepare("UPDATE weight_submissions SET outcome = 'failed' WHERE id = ?").run(submission), /append-only/);
     assert.throws(() => store.db.prepare('DELETE FROM weight_submissions WHERE id = ?').run(submission), /append-only/);
+  });
+
+  it('marks set_weights rows a stopped run left pending unknown at the next start, and leaves commits and other subnets alone', () => {
+    const setWeights = (netuid: number) =>
+      records.recordSubmission({ roundId, network: 'custom', netuid, mode: 'set_weights', uids: [1], weights: [65535], versionKey: 0n, block: 7, submission: null });
+    const mine = setWeights(1);
+    const otherSubnet = setWeights(2);
+    const { submission: commit } = pendingCommit('0x04');
+    const detail = (id: number) => store.db.prepare('SELECT outcome, detail FROM weight_submissions WHERE id = ?').get(id) as Row;
+    assert.equal(records.settleStaleSetWeights('custom', 1), 1);
+    assert.deepEqual(detail(mine), { outcome: 'unknown', detail: STALE_SET_WEIGHTS_DETAIL });
+    assert.equal(detail(otherSubnet).outcome, 'pending');
+    assert.equal(detail(commit).outcome, 'pending');
+    assert.equal(records.settleStaleSetWeights('custom', 1), 0, 'a second start changes nothing');
   });
 });

@@ -69,9 +69,18 @@ export interface ChainRecords {
    * nothing written) when the row is not pending, so a repeated call changes nothing.
    */
   settleSubmission(submissionId: number, submission: Submission, event: SettleEvent | null): boolean;
+  /**
+   * At start-up: `set_weights` rows of `network`/`netuid` still `pending` were sent (or about to be)
+   * by a run that stopped before the chain answered; they become `unknown` with a detail saying so.
+   * Returns how many. (A commit's pending row is settled from the chain instead: `revealDue`.)
+   */
+  settleStaleSetWeights(network: string, netuid: number): number;
   /** Runs `write` in one transaction (a savepoint inside an open one): all of its rows or none. */
   atomically<T>(write: () => T): T;
 }
+
+/** The detail of a `set_weights` row whose run stopped between sending and the chain's answer. */
+export const STALE_SET_WEIGHTS_DETAIL = 'the validator stopped before the chain answered: whether these weights were set is not known';
 
 /** How a submission outcome reads in `weight_submissions.outcome`. */
 const OUTCOME: Record<SubmissionOutcome, string> = { included: 'accepted', failed: 'failed', rejected: 'rejected', unknown: 'unknown' };
@@ -100,6 +109,10 @@ export function chainRecords(db: Database): ChainRecords {
   const insertSubmission = db.prepare(
     `INSERT INTO weight_submissions (round_id, network, mode, uids, weights, version_key, block, extrinsic_hash, outcome, detail, netuid, block_hash, error_code, chain_error)
      VALUES (@roundId, @network, @mode, @uids, @weights, @versionKey, @block, @extrinsicHash, @outcome, @detail, @netuid, @blockHash, @errorCode, @chainError)`,
+  );
+  const settleStale = db.prepare(
+    `UPDATE weight_submissions SET outcome = 'unknown', detail = @detail
+     WHERE outcome = 'pending' AND mode = 'set_weights' AND network = @network AND netuid = @netuid`,
   );
   const updatePending = db.prepare(
     `UPDATE weight_submissions SET outcome = @outcome, block = COALESCE(@block, block), extrinsic_hash = @extrinsicHash, block_hash = @blockHash, detail = @detail, error_code = @errorCode, chain_error = @chainError
@@ -168,6 +181,9 @@ export function chainRecords(db: Database): ChainRecords {
     },
     settleSubmission(id, submission, event) {
       return settle(id, submission, event);
+    },
+    settleStaleSetWeights(network, netuid) {
+      return settleStale.run({ network, netuid, detail: STALE_SET_WEIGHTS_DETAIL }).changes;
     },
     atomically(write) {
       return db.transaction(write)();

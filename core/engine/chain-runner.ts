@@ -148,6 +148,9 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
     const abandoned = store.abandonOpenRounds();
     if (abandoned.length > 0) o.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`, { level: 'warn', rounds: abandoned });
     o.metrics?.roundsAbandoned(abandoned.length);
+    const records = chainRecords(store.db);
+    const stale = records.settleStaleSetWeights(o.target.network, o.netuid);
+    if (stale > 0) o.log(`marked ${stale} set_weights submission(s) unknown: a previous run stopped before the chain answered`, { level: 'warn', submissions: stale });
     const runSeed = o.seed ?? randomBytes(16).toString('hex');
     const runId = store.startRun({
       engineVersion: ENGINE_VERSION,
@@ -158,7 +161,6 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
       // The confidence parameters too: replay recomputes the weight inputs with them.
       config: { endpoint: o.target.endpoint, genesisHash: chain.genesisHash, runtime: chain.runtime, rounds: o.rounds, epochs: o.epochs, versionKey: o.versionKey?.toString() ?? null, emaAlpha: o.emaAlpha, seeded: o.seed !== null, shares: (o.shares ?? null) as Json, confidence: { ...(o.confidence ?? DEFAULT_CONFIDENCE) } } as Json,
     });
-    const records = chainRecords(store.db);
     const setter = createWeightSetter({ client: chain, hotkey: o.hotkey, netuid: o.netuid, network: o.target.network, records, versionKey: o.versionKey, log: o.log, submitTimeoutMs: o.submitTimeoutMs });
     pool = createEvaluatorPool({ size: o.poolSize, timeoutMs: o.evaluatorTimeoutMs, log: evaluatorLogger(o.log) });
     // The input guard's and the probes' history: every input issued before, earlier rounds' seeds.
