@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadPlugin, type LoadedPlugin } from '../core/plugin-loader.js';
 import { replayRound } from '../core/audit/replay.js';
+import { STALE_SET_WEIGHTS_DETAIL } from '../core/chain/chain-records.js';
 import { runChainValidator, type ChainRunSummary } from '../core/engine/chain-runner.js';
 import { createEvaluatorPool } from '../core/pool/pool.js';
 import { openStore } from '../core/store/store.js';
@@ -148,5 +149,15 @@ describe('a chain round is stored whole or not at all', { skip, timeout: 900_000
     const report = await replayRound({ db, round: 1, evaluator: pool });
     assert.deepEqual(report.differences, []);
     assert.ok(report.notes.some((n) => /submission \d+ is pending/.test(n)), report.notes.join('\n'));
+
+    // The next start says the answer is lost for good: the row becomes 'unknown', with why.
+    const fixed = new Database(db);
+    fixed.exec('DROP TRIGGER inject_answer');
+    fixed.close();
+    await run(db, 1);
+    const after = new Database(db, { readonly: true });
+    const first = after.prepare('SELECT outcome, detail FROM weight_submissions ORDER BY id LIMIT 1').get() as Row;
+    after.close();
+    assert.deepEqual(first, { outcome: 'unknown', detail: STALE_SET_WEIGHTS_DETAIL });
   });
 });
