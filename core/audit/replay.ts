@@ -8,7 +8,9 @@
  * 4. Every evaluator on every valid response, in the worker pool, as the round ran them.
  * 5. Every detector, starting from the memory stored with the last completed round before N
  *    (`detector_memory`), as the engine did, in the same process or after a restart; then the
- *    memory the detectors leave is compared with the rows stored with N. A history from before
+ *    memory the detectors leave is compared with the rows stored with N. Rows that retention
+ *    deleted (`detector_memory_pruned`) are rebuilt from the latest kept ones before N by replaying
+ *    the rounds in between, and N's own, if pruned, are noted as not stored rather than compared. A history from before
  *    those rows has none: the rounds of the run before N are fed to the detectors first, in order,
  *    from the stored tasks and responses, and the report names the detectors whose memory was not
  *    empty (stateful) and the rounds replayed for them.
@@ -30,7 +32,7 @@ import { optionsHash, roundTasks } from '../engine/round.js';
 import { auditTaskHistory } from '../engine/task-guard.js';
 import { runDetectors, type DetectableResponse } from '../engine/detect.js';
 import { detectorMemoryRows, restoreDetectorMemory, type DetectorMemory } from '../engine/detector-memory.js';
-import { detectorMemoryBefore, detectorMemoryOf, runStoredDetectorMemory } from '../store/detector-memory.js';
+import { detectorMemoryBefore, detectorMemoryChain, detectorMemoryOf, detectorMemoryPruned, runStoredDetectorMemory } from '../store/detector-memory.js';
 import { synapseAnswer } from '../transport/axon-response.js';
 import { createComparer, DEFAULT_TOLERANCE, type Difference } from './compare.js';
 import { openHistory, roundInfo, runInfo, runRounds, storedResponses, storedTasks, type Db, type StoredResponse, type StoredRoundInfo } from './history.js';
@@ -102,11 +104,34 @@ function detectable(responses: readonly StoredResponse[], tasks: ReadonlyMap<str
   return out;
 }
 
+/** Feeds rounds to the detectors in order, from their stored tasks and responses; `throughJson` as the engine since v7 keeps it between rounds. */
+async function feedRounds(
+  db: Db,
+  rounds: readonly StoredRoundInfo[],
+  memory: DetectorMemory,
+  detectors: Map<string, DetectorDefinition>,
+  detectorsByPlugin: Map<string, readonly string[]>,
+  pluginByName: ReadonlyMap<string, LoadedPlugin>,
+  throughJson: boolean,
+): Promise<DetectorMemory> {
+  for (const r of rounds) {
+    const owner = new Map<string, { plugin: LoadedPlugin; task: Task }>();
+    const list = storedTasks(db, r.id).filter((t) => pluginByName.has(t.plugin));
+    for (const t of list) owner.set(t.id, { plugin: pluginByName.get(t.plugin)!, task: plainTask(t) });
+    await runDetectors(list.map((t) => ({ plugin: t.plugin, task: owner.get(t.id)!.task })), detectable(storedResponses(db, r.id), owner), { round: r.number, detectorsByPlugin, detectors, memory, log: () => {} });
+    if (throughJson) memory = restoreDetectorMemory(detectorMemoryRows(memory, detectors, r.number, () => {}), detectors, r.number, () => {});
+  }
+  return memory;
+}
+
 /**
  * The memory round `info` started from, as the engine gave it: the rows stored with the last
- * completed round before it (`detector_memory`). A history written before those rows existed has
- * none; then the memory was the process's own, so the run's earlier rounds are fed to the
- * detectors first, in order, from their stored tasks and responses (`stateful` names them).
+ * completed round before it (`detector_memory`). When retention pruned those rows, the memory is
+ * rebuilt: from the latest rows still kept before the round (or empty, where the memory chain
+ * began), the rounds in between are fed to the detectors, through JSON after each as the engine
+ * did, and a note says so. A history written before those rows existed has none; then the memory
+ * was the process's own, so the run's earlier rounds are fed to the detectors first, in order,
+ * from their stored tasks and responses (`stateful` names them).
  */
 async function memoryBefore(
   db: Db,
@@ -123,15 +148,23 @@ async function memoryBefore(
     if (loaded.length > 0) notes.push(`detector memory: started from the memory stored with round ${before.round} (${loaded.join(', ')})`);
     return { memory, stateful: [] };
   }
-  const memory: DetectorMemory = new Map();
-  const earlier = runRounds(db, info.runId, info.number - 1);
-  for (const r of earlier) {
-    const owner = new Map<string, { plugin: LoadedPlugin; task: Task }>();
-    const list = storedTasks(db, r.id).filter((t) => pluginByName.has(t.plugin));
-    for (const t of list) owner.set(t.id, { plugin: pluginByName.get(t.plugin)!, task: plainTask(t) });
-    await runDetectors(list.map((t) => ({ plugin: t.plugin, task: owner.get(t.id)!.task })), detectable(storedResponses(db, r.id), owner), { round: r.number, detectorsByPlugin, detectors, memory, log: () => {} });
+  const pruned = before !== null ? detectorMemoryPruned(db, before.roundId) : null;
+  if (before !== null && pruned !== null) {
+    const chain = detectorMemoryChain(db, info.number);
+    const rounds = chain.rounds.map((n) => roundInfo(db, n)!);
+    const start = chain.base ? restoreDetectorMemory(chain.base.rows, detectors, chain.base.round, (m) => notes.push(`detector memory: ${m}`)) : new Map();
+    const memory = await feedRounds(db, rounds, start, detectors, detectorsByPlugin, pluginByName, true);
+    const replayed = rounds.map((r) => r.number);
+    notes.push(
+      `detector memory: the memory stored with round ${before.round} was pruned by retention (round ${pruned.prunedBy} kept the latest ${pruned.keep}); ` +
+        `rebuilt ${chain.base ? `from the memory stored with round ${chain.base.round}` : 'from empty memory'} by replaying round(s) ${replayed.join(', ') || '(none)'}`,
+    );
+    const stateful = [...memory].filter(([, m]) => m.size > 0).map(([detector]) => ({ detector, roundsReplayed: replayed }));
+    return { memory, stateful };
   }
+  const earlier = runRounds(db, info.runId, info.number - 1);
   // Exactly as an engine before v7 kept it: live, never through JSON.
+  const memory = await feedRounds(db, earlier, new Map(), detectors, detectorsByPlugin, pluginByName, false);
   const stateful = [...memory].filter(([, m]) => m.size > 0).map(([detector]) => ({ detector, roundsReplayed: earlier.map((r) => r.number) }));
   return { memory, stateful };
 }
@@ -220,7 +253,10 @@ export async function replayRound(options: ReplayOptions): Promise<ReplayReport>
     const { memory, stateful } = await memoryBefore(db, info, detectors, detectorsByPlugin, pluginByName, notes);
     const roundTaskList = regenerated.flatMap(({ plugin, tasks }) => tasks.map((task) => ({ plugin: plugin.definition.name, task: stored(task) })));
     const detected = await runDetectors(roundTaskList, valid, { round: info.number, detectorsByPlugin, detectors, memory, log: (m) => notes.push(`detector: ${m}`) });
-    compareDetectorMemory(cmp, info.number, detectorMemoryOf(db, info.id), detectorMemoryRows(memory, detectors, info.number, () => {}), runStoredDetectorMemory(db, info.runId));
+    const ownPruned = detectorMemoryPruned(db, info.id);
+    // Retention deleted this round's rows (recorded, not lost): nothing to compare, and the report says so.
+    if (ownPruned !== null) notes.push(`detector memory of round ${info.number}: not stored (pruned by retention: round ${ownPruned.prunedBy} kept the latest ${ownPruned.keep}); not compared`);
+    else compareDetectorMemory(cmp, info.number, detectorMemoryOf(db, info.id), detectorMemoryRows(memory, detectors, info.number, () => {}), runStoredDetectorMemory(db, info.runId));
     compareFindings(cmp, db, info, detected.findings);
 
     // 6. Scores, averages, weight inputs, weights.

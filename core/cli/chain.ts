@@ -13,6 +13,7 @@ import { resolveNetwork, type ChainTarget } from '../chain/network.js';
 import { connectSubtensor, type SubnetSnapshot } from '../chain/subtensor.js';
 import { runChainValidator, type ChainRunSummary } from '../engine/chain-runner.js';
 import type { RunMetrics } from '../metrics/metrics.js';
+import { keepDetectorMemoryFlag } from './detector-memory-flag.js';
 import { confidenceFrom, type ConfidenceFlags } from './confidence-flags.js';
 import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
 import { isPublicAddress } from '../transport/address.js';
@@ -135,6 +136,7 @@ export interface ChainRunFlags extends WalletFlags, ConfidenceFlags {
   evaluatorTimeout?: string;
   emaAlpha?: string;
   pluginShares?: string;
+  keepDetectorMemory?: string;
   json?: boolean;
 }
 
@@ -213,6 +215,7 @@ export async function runChainCommand(flags: ChainRunFlags, command: Command | u
       emaAlpha,
       shares: flags.pluginShares !== undefined ? parsePluginShares(flags.pluginShares, names) : equalShares(names),
       confidence: confidenceFrom(flags),
+      keepDetectorMemory: keepDetectorMemoryFlag(flags.keepDetectorMemory),
       versionKey: flags.versionKey !== undefined ? BigInt(flags.versionKey) : null,
       allowPrivateMiners: privateMinersAllowed(target),
       signal: controller.signal,

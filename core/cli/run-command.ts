@@ -9,7 +9,9 @@ import { loadPlugins } from '../plugin-loader.js';
 import { runLocalValidator, type RunSummary } from '../engine/runner.js';
 import { equalShares, parsePluginShares } from '../engine/plugin-shares.js';
 import { DEFAULT_CONFIDENCE } from '../engine/confidence.js';
+import { DETECTOR_MEMORY_KEEP_ROUNDS } from '../engine/detector-memory.js';
 import { confidenceFrom } from './confidence-flags.js';
+import { keepDetectorMemoryFlag } from './detector-memory-flag.js';
 import type { ExternalMiner } from '../local/local-subnet.js';
 import { parseRedTeamEntry, parseRedTeamList, STRATEGY_NAMES, type RedTeamEntry } from '../local/red-team/registry.js';
 import { isValidAddress } from '../transport/keys.js';
@@ -26,6 +28,7 @@ Examples:
   $ validator run --plugins text --epochs 5 --seed demo --db /tmp/demo.db
   $ validator run --plugins ./my-plugin --miners miners.json --json
   $ validator run --plugins text --red-team copycat,padder,sybil-cluster:3
+  $ validator run --plugins text --rounds 4 --keep-detector-memory 2   # detector memory rows of the last 2 rounds only
   $ validator run --plugins text --metrics-port 9464 --log-format json   # Prometheus at 127.0.0.1:9464/metrics
   $ validator audit sql "SELECT * FROM v_latest_incentive ORDER BY incentive DESC" --db /tmp/demo.db
 
@@ -58,6 +61,7 @@ interface RunFlags {
   evaluatorTimeout: string;
   emaAlpha: string;
   pluginShares?: string;
+  keepDetectorMemory?: string;
   minTasks: string;
   ciLevel: string;
   ciWindow: string;
@@ -134,6 +138,7 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
   const level = LOG_LEVELS.find((l) => l === flags.logLevel);
   if (level === undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--log-level', problem: `must be one of ${LOG_LEVELS.join(', ')} (got "${flags.logLevel}")` });
   const log = logFunction(createLogger({ format: flags.logFormat as LogFormat, level }));
+  const keepDetectorMemory = keepDetectorMemoryFlag(flags.keepDetectorMemory);
   const metricsPort = flags.metricsPort !== undefined ? integerFlag('--metrics-port', flags.metricsPort, 0, 65535) : null;
   // A real chain (core/cli/chain.ts) when --network or --netuid is given; the embedded subnet otherwise.
   if ((flags.network !== undefined || flags.netuid !== undefined) && flags.redTeam !== undefined) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--red-team', problem: 'adds miners to the embedded local subnet; it cannot be used with --network or --netuid' });
@@ -157,6 +162,7 @@ async function runCommand(flags: RunFlags, command?: Command): Promise<void> {
     evaluatorTimeoutMs: integerFlag('--evaluator-timeout', flags.evaluatorTimeout, 10, 600_000),
     emaAlpha,
     confidence: confidenceFrom(flags),
+    keepDetectorMemory,
     shares: flags.pluginShares !== undefined ? parsePluginShares(flags.pluginShares, plugins.map((p) => p.definition.name)) : equalShares(plugins.map((p) => p.definition.name)),
     log,
     metrics,
@@ -187,6 +193,7 @@ export function registerRun(program: Command): void {
     .option('--min-tasks <n>', 'scored tasks in the window for full weight; fewer get proportionally less (0: off)', String(DEFAULT_CONFIDENCE.minTasks))
     .option('--ci-level <p>', 'confidence level of the bootstrap interval that decides which miners are tied', String(DEFAULT_CONFIDENCE.level))
     .option('--ci-window <rounds>', 'recent rounds the interval and the task count look at', String(DEFAULT_CONFIDENCE.window))
+    .option('--keep-detector-memory <rounds>', `completed rounds that keep their detectors' memory rows (only the latest is needed to continue; audit replay rebuilds older ones); 0 or all: keep every round`, String(DETECTOR_MEMORY_KEEP_ROUNDS))
     .option('--plugin-shares <list>', 'each plugin\'s share of a miner\'s round score, name=value,… (normalised; default equal)')
     .option('--json', 'print a JSON summary on stdout instead of the table')
     .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics while running (0: a free port, logged)')

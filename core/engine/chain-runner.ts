@@ -66,6 +66,8 @@ export interface ChainRunOptions {
   log: (line: string, fields?: LogFields) => void;
   /** Prometheus series to update after each round and submission (`core/metrics/metrics.ts`). */
   metrics?: RunMetrics;
+  /** Completed rounds that keep their detector memory rows (`RoundRecord.keepDetectorMemory`); 0 or absent: all. */
+  keepDetectorMemory?: number;
 }
 
 export interface ChainRunSummary {
@@ -244,6 +246,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
           finishedAt: new Date().toISOString(),
           ...outcome,
           detectorMemory: memoryRows,
+          keepDetectorMemory: o.keepDetectorMemory,
           chainInputs: inputs,
           movingAverages: averages,
           weightInputs,

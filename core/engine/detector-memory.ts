@@ -26,6 +26,13 @@ export type DetectorMemory = Map<string, Map<string, Json>>;
  */
 export const DETECTOR_MEMORY_MAX_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Completed rounds whose memory rows `validator run` keeps by default (`--keep-detector-memory`):
+ * only the latest is needed to continue, older ones serve `audit replay`, which can rebuild them
+ * by replaying rounds. 32 rounds of sybil-cluster at 256 uids is about 230 MB.
+ */
+export const DETECTOR_MEMORY_KEEP_ROUNDS = 32;
+
 function warning<C extends ErrorCode>(code: C, data: ErrorData<C>): string {
   return `[${code}] ${proctorError(code, data).message}`;
 }

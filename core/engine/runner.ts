@@ -47,6 +47,8 @@ export interface RunOptions {
   log: (line: string, fields?: LogFields) => void;
   /** Prometheus series to update after each round (`core/metrics/metrics.ts`). */
   metrics?: RunMetrics;
+  /** Completed rounds that keep their detector memory rows (`RoundRecord.keepDetectorMemory`); 0 or absent: all. */
+  keepDetectorMemory?: number;
 }
 
 export interface MinerSummary {
@@ -156,6 +158,7 @@ export async function runLocalValidator(options: RunOptions): Promise<RunSummary
         finishedAt: new Date().toISOString(),
         ...outcome,
         detectorMemory: memoryRows,
+        keepDetectorMemory: options.keepDetectorMemory,
         movingAverages: averages,
         weightInputs,
         weightSubmission: { network: 'local', mode: 'set_weights', uids: weights.uids, weights: weights.values, versionKey: 0, block, extrinsicHash: null, outcome: 'accepted', detail: null },

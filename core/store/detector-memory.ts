@@ -1,14 +1,15 @@
 /**
  * Reading `detector_memory` (schema v7): the memory each detector left after a round. A restart
  * and `validator audit replay` both start round N from the rows of the last completed round
- * before N, so both read them here, with the same query.
+ * before N, so both read them here, with the same query. Retention (schema v9) deletes the rows of
+ * older rounds, recording each such round in `detector_memory_pruned`.
  */
 import type { Database } from 'better-sqlite3';
 import type { DetectorMemoryRow } from './records.js';
 
-/** True when the file has the v7 table (an audit may open a history written before it, read-only). */
-function hasTable(db: Database): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'detector_memory'").get() !== undefined;
+/** True when the file has the table (an audit may open a history written before it, read-only). */
+function hasTable(db: Database, name = 'detector_memory'): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 /**
@@ -36,7 +37,9 @@ export function detectorMemoryOf(db: Database, roundId: number): DetectorMemoryR
  */
 export function runStoredDetectorMemory(db: Database, runId: number): boolean {
   if (!hasTable(db)) return false;
-  return db.prepare('SELECT 1 FROM detector_memory d JOIN rounds r ON r.id = d.round_id WHERE r.run_id = ? LIMIT 1').get(runId) !== undefined;
+  if (db.prepare('SELECT 1 FROM detector_memory d JOIN rounds r ON r.id = d.round_id WHERE r.run_id = ? LIMIT 1').get(runId) !== undefined) return true;
+  // Retention may have deleted all of them: the run stored them all the same.
+  return hasTable(db, 'detector_memory_pruned') && db.prepare('SELECT 1 FROM detector_memory_pruned p JOIN rounds r ON r.id = p.round_id WHERE r.run_id = ? LIMIT 1').get(runId) !== undefined;
 }
 
 /**
@@ -55,4 +58,69 @@ export function detectorMemoryBefore(db: Database, number: number): { round: num
     | { id: number; number: number; runId: number }
     | undefined;
   return row ? { round: row.number, roundId: row.id, runId: row.runId, rows: detectorMemoryOf(db, row.id) } : null;
+}
+
+/**
+ * Retention, inside the transaction that completes round `prunedBy`: every round not among the
+ * latest `keep` completed rounds loses its memory rows, and is recorded in `detector_memory_pruned`
+ * first (the delete trigger lets nothing else through). Returns the round ids pruned.
+ *
+ * @example
+ * ```ts
+ * db.transaction(() => { ...; pruneDetectorMemory(db, roundId, 32); })();
+ * ```
+ */
+export function pruneDetectorMemory(db: Database, prunedBy: number, keep: number): number[] {
+  if (!Number.isInteger(keep) || keep < 1) throw new Error(`detector memory retention must keep at least one round (got ${keep})`);
+  const victims = db
+    .prepare(
+      `SELECT round_id AS roundId, COUNT(*) AS detectors, SUM(length(CAST(memory_json AS BLOB))) AS bytes FROM detector_memory
+       WHERE round_id NOT IN (SELECT id FROM rounds WHERE status = 'complete' ORDER BY number DESC LIMIT ?) GROUP BY round_id ORDER BY round_id`,
+    )
+    .all(keep) as { roundId: number; detectors: number; bytes: number }[];
+  const record = db.prepare('INSERT INTO detector_memory_pruned (round_id, pruned_by, keep, detectors, bytes) VALUES (?, ?, ?, ?, ?)');
+  const remove = db.prepare('DELETE FROM detector_memory WHERE round_id = ?');
+  for (const v of victims) {
+    record.run(v.roundId, prunedBy, keep, v.detectors, v.bytes);
+    remove.run(v.roundId);
+  }
+  return victims.map((v) => v.roundId);
+}
+
+/**
+ * When retention deleted the memory rows of round id `roundId`: the round whose transaction did
+ * and the rounds it kept; null when they were not pruned (and always before v9).
+ *
+ * @example
+ * ```ts
+ * detectorMemoryPruned(db, info.id); // { prunedBy: 6, keep: 2 }
+ * ```
+ */
+export function detectorMemoryPruned(db: Database, roundId: number): { prunedBy: number; keep: number } | null {
+  if (!hasTable(db, 'detector_memory_pruned')) return null;
+  const row = db.prepare('SELECT b.number AS prunedBy, p.keep FROM detector_memory_pruned p JOIN rounds b ON b.id = p.pruned_by WHERE p.round_id = ?').get(roundId);
+  return (row as { prunedBy: number; keep: number } | undefined) ?? null;
+}
+
+/**
+ * The memory chain before round `number` when retention pruned the rows it would start from: the
+ * latest completed round before `number` that still has rows (`base`, null when none does), and the
+ * completed rounds after it and before `number` whose memory must be rebuilt by replaying them.
+ * Without a base the chain starts empty at the first round that stored or pruned memory (a v7
+ * engine on an older history starts empty there too).
+ *
+ * @example
+ * ```ts
+ * const { base, rounds } = detectorMemoryChain(db, 4); // base: round 3's rows; or null and rounds [1, 2, 3]
+ * ```
+ */
+export function detectorMemoryChain(db: Database, number: number): { base: { round: number; rows: DetectorMemoryRow[] } | null; rounds: number[] } {
+  const kept = db
+    .prepare("SELECT r.id, r.number FROM rounds r WHERE r.status = 'complete' AND r.number < ? AND EXISTS (SELECT 1 FROM detector_memory d WHERE d.round_id = r.id) ORDER BY r.number DESC LIMIT 1")
+    .get(number) as { id: number; number: number } | undefined;
+  const from = kept
+    ? kept.number + 1
+    : ((db.prepare('SELECT MIN(r.number) AS n FROM rounds r JOIN detector_memory_pruned p ON p.round_id = r.id').get() as { n: number | null }).n ?? number);
+  const rounds = db.prepare("SELECT number FROM rounds WHERE status = 'complete' AND number >= ? AND number < ? ORDER BY number").all(from, number) as { number: number }[];
+  return { base: kept ? { round: kept.number, rows: detectorMemoryOf(db, kept.id) } : null, rounds: rounds.map((r) => r.number) };
 }

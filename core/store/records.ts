@@ -137,6 +137,12 @@ export interface RoundRecord {
   /** Every detector's memory after the round, stored in the same transaction; none when omitted. */
   detectorMemory?: DetectorMemoryRow[];
   /**
+   * Retention (`--keep-detector-memory`): after this round is stored, only the latest this-many
+   * completed rounds keep their `detector_memory` rows; older ones are deleted in the same
+   * transaction and recorded in `detector_memory_pruned`. Absent or 0: every row is kept.
+   */
+  keepDetectorMemory?: number;
+  /**
    * A chain round's weight and preview inputs (`chain_round_inputs`), stored in the same
    * transaction so that an abandoned round leaves none behind; none when omitted (local runs).
    */

@@ -415,6 +415,36 @@ WHEN OLD.outcome <> 'pending' OR NEW.outcome = 'pending'
 BEGIN SELECT RAISE(ABORT, 'history is append-only: a weight submission changes only once, from pending to its outcome'); END;
 `;
 
+/**
+ * v9: detector memory retention (`validator run --keep-detector-memory`). Only the latest rounds'
+ * memory is needed to continue; older rows serve audit replay, which can rebuild them. A row may
+ * be deleted only once its round is recorded in `detector_memory_pruned` (append-only), written in
+ * the same transaction as the deletion by the round that completed it; any other deletion still
+ * aborts, and replay tells a pruned round from a lost row by that record.
+ */
+const v9 = `
+CREATE TABLE detector_memory_pruned (
+  round_id INTEGER PRIMARY KEY REFERENCES rounds(id),   -- the round whose memory rows were deleted
+  pruned_by INTEGER NOT NULL REFERENCES rounds(id),     -- the round whose completing transaction deleted them
+  keep INTEGER NOT NULL,            -- completed rounds that kept their rows at the time
+  detectors INTEGER NOT NULL,       -- rows deleted
+  bytes INTEGER NOT NULL            -- their memory, UTF-8 bytes as serialised
+);
+CREATE TRIGGER detector_memory_pruned_append_only_update BEFORE UPDATE ON detector_memory_pruned
+BEGIN SELECT RAISE(ABORT, 'history is append-only: detector_memory_pruned rows cannot change'); END;
+CREATE TRIGGER detector_memory_pruned_append_only_delete BEFORE DELETE ON detector_memory_pruned
+BEGIN SELECT RAISE(ABORT, 'history is append-only: detector_memory_pruned rows cannot be deleted'); END;
+
+DROP TRIGGER detector_memory_append_only_delete;
+CREATE TRIGGER detector_memory_append_only_delete BEFORE DELETE ON detector_memory
+WHEN NOT EXISTS (SELECT 1 FROM detector_memory_pruned p WHERE p.round_id = OLD.round_id)
+BEGIN SELECT RAISE(ABORT, 'history is append-only: detector_memory rows are deleted only by retention, with their round in detector_memory_pruned'); END;
+
+CREATE VIEW v_detector_memory_pruned AS
+  SELECT r.number AS round, b.number AS pruned_by_round, p.keep, p.detectors, p.bytes
+  FROM detector_memory_pruned p JOIN rounds r ON r.id = p.round_id JOIN rounds b ON b.id = p.pruned_by;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'round history, weights, local subnet epochs', sql: v1 },
   { version: 2, description: 'per-plugin miner scores and shares', sql: v2 },
@@ -424,6 +454,7 @@ export const migrations: readonly Migration[] = [
   { version: 6, description: "a chain round's weight and consensus-preview inputs (chain_round_inputs)", sql: v6 },
   { version: 7, description: "each detector's memory after a round (detector_memory)", sql: v7 },
   { version: 8, description: 'weight submissions stored with their round as pending, settled once by the chain answer', sql: v8 },
+  { version: 9, description: 'detector memory retention: rows deleted only with their round in detector_memory_pruned', sql: v9 },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -13,7 +13,7 @@ import { proctorError } from '../errors.js';
 import type { Json } from '../plugin-api.js';
 import { migrations, SCHEMA_VERSION } from './schema.js';
 import type { DetectorMemoryRow, RoundRecord, RunInfo } from './records.js';
-import { detectorMemoryBefore } from './detector-memory.js';
+import { detectorMemoryBefore, pruneDetectorMemory } from './detector-memory.js';
 
 export interface Store {
   readonly path: string;
@@ -174,6 +174,8 @@ function createStore(db: Db, path: string): Store {
     }
     const changed = settle.run(r.seed, r.finishedAt, r.roundId).changes;
     if (changed !== 1) throw new Error(`round ${r.roundId} is not open`);
+    // After the round counts as complete, so it is among the rounds kept (the latest always is).
+    if (r.keepDetectorMemory) pruneDetectorMemory(db, r.roundId, r.keepDetectorMemory);
   });
 
   return {
