@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore, type Store } from './store.js';
-import { detectorMemoryBefore, detectorMemoryOf } from './detector-memory.js';
+import { detectorMemoryBefore, detectorMemoryChain, detectorMemoryOf, detectorMemoryPruned, runStoredDetectorMemory } from './detector-memory.js';
 import type { DetectorMemoryRow } from './records.js';
 import { migrations } from './schema.js';
 
@@ -22,8 +22,8 @@ function withStore(test: (store: Store, runId: number) => void): void {
   }
 }
 
-function complete(store: Store, roundId: number, memory: DetectorMemoryRow[]): void {
-  store.completeRound({ roundId, seed: 's', finishedAt: 'now', tasks: [], responses: [], scores: [], responseScores: [], findings: [], minerScores: [], movingAverages: [], weightSubmission: null, consensusPreview: null, epoch: null, chainSnapshot: null, detectorMemory: memory });
+function complete(store: Store, roundId: number, memory: DetectorMemoryRow[], keepDetectorMemory?: number): void {
+  store.completeRound({ roundId, seed: 's', finishedAt: 'now', tasks: [], responses: [], scores: [], responseScores: [], findings: [], minerScores: [], movingAverages: [], weightSubmission: null, consensusPreview: null, epoch: null, chainSnapshot: null, detectorMemory: memory, keepDetectorMemory });
 }
 
 const count = (store: Store) => (store.db.prepare('SELECT COUNT(*) AS n FROM detector_memory').get() as { n: number }).n;
@@ -82,5 +82,77 @@ describe('detector_memory', () => {
     assert.deepEqual(detectorMemoryOf(db, 1), []);
     assert.deepEqual(detectorMemoryBefore(db, 2), { round: 1, roundId: 1, runId: 1, rows: [] });
     db.close();
+  });
+});
+
+/** Opens and completes round `number` with one memory row per detector, the given retention. */
+function round(store: Store, runId: number, number: number, keep: number | undefined): void {
+  complete(store, store.openRound(runId, number, number, 'h'), [row('cache-probe', `[["k",${number}]]`), row('sybil-cluster', `[["pairs",{"r":${number}}]]`)], keep);
+}
+
+const roundsWithRows = (store: Store) => (store.db.prepare('SELECT DISTINCT round FROM v_detector_memory ORDER BY round').all() as { round: number }[]).map((r) => r.round);
+const pruned = (store: Store) => store.db.prepare('SELECT round, pruned_by_round AS prunedBy, keep, detectors FROM v_detector_memory_pruned ORDER BY round').all();
+
+describe('detector memory retention (schema v9)', () => {
+  it('keeps the rows of the latest `keep` completed rounds only, passing over abandoned rounds, and records each pruned round', () => {
+    withStore((store, runId) => {
+      round(store, runId, 1, 2);
+      round(store, runId, 2, 2);
+      assert.deepEqual(roundsWithRows(store), [1, 2]);
+      store.openRound(runId, 3, 3, 'h');
+      store.abandonOpenRounds();
+      round(store, runId, 4, 2);
+      assert.deepEqual(roundsWithRows(store), [2, 4], 'the abandoned round 3 is not a completed round: round 2 is kept');
+      round(store, runId, 5, 2);
+      assert.deepEqual(roundsWithRows(store), [4, 5]);
+      assert.deepEqual(pruned(store), [
+        { round: 1, prunedBy: 4, keep: 2, detectors: 2 },
+        { round: 2, prunedBy: 5, keep: 2, detectors: 2 },
+      ]);
+      assert.deepEqual(store.latestDetectorMemory()?.rows.map((r) => r.memoryJson), ['[["k",5]]', '[["pairs",{"r":5}]]']);
+      assert.deepEqual(detectorMemoryPruned(store.db, 1), { prunedBy: 4, keep: 2 });
+      assert.equal(detectorMemoryPruned(store.db, 4), null);
+      assert.equal(runStoredDetectorMemory(store.db, runId), true);
+    });
+  });
+
+  it('keeps only the latest with keep 1, and everything without retention (0 or absent)', () => {
+    withStore((store, runId) => {
+      for (let n = 1; n <= 3; n++) round(store, runId, n, 0);
+      round(store, runId, 4, undefined);
+      assert.deepEqual(roundsWithRows(store), [1, 2, 3, 4]);
+      round(store, runId, 5, 1);
+      assert.deepEqual(roundsWithRows(store), [5]);
+    });
+  });
+
+  it('prunes inside the completing transaction: a failed prune leaves the round open and every row in place', () => {
+    withStore((store, runId) => {
+      round(store, runId, 1, 1);
+      store.db.exec("CREATE TEMP TRIGGER injected BEFORE INSERT ON detector_memory_pruned BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+      assert.throws(() => round(store, runId, 2, 1), /injected failure/);
+      assert.deepEqual(store.db.prepare('SELECT number, status FROM rounds ORDER BY number').all(), [{ number: 1, status: 'complete' }, { number: 2, status: 'open' }]);
+      assert.deepEqual(roundsWithRows(store), [1], "round 1's rows are still there, round 2 stored none");
+      assert.deepEqual(pruned(store), []);
+    });
+  });
+
+  it('still refuses any deletion retention did not record', () => {
+    withStore((store, runId) => {
+      round(store, runId, 1, 2);
+      assert.throws(() => store.db.prepare('DELETE FROM detector_memory').run(), /append-only/);
+      round(store, runId, 2, 1);
+      assert.throws(() => store.db.prepare('DELETE FROM detector_memory_pruned').run(), /append-only/);
+      assert.throws(() => store.db.prepare('UPDATE detector_memory_pruned SET keep = 9').run(), /append-only/);
+    });
+  });
+
+  it('gives replay the chain to rebuild: the latest kept rows before a round, or empty from the first pruned round', () => {
+    withStore((store, runId) => {
+      for (let n = 1; n <= 5; n++) round(store, runId, n, 2);
+      assert.deepEqual(detectorMemoryChain(store.db, 5), { base: { round: 4, rows: [row('cache-probe', '[["k",4]]'), row('sybil-cluster', '[["pairs",{"r":4}]]')] }, rounds: [] });
+      assert.deepEqual(detectorMemoryChain(store.db, 4), { base: null, rounds: [1, 2, 3] });
+      assert.deepEqual(detectorMemoryChain(store.db, 2), { base: null, rounds: [1] });
+    });
   });
 });
