@@ -7,12 +7,14 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
+import { BroadcastChannel, Worker } from 'node:worker_threads';
 import type { EvaluationJob } from '../../core/pool/evaluation.js';
 import { createEvaluatorPool } from '../../core/pool/pool.js';
 import { builtinEvaluators } from '../../core/registry.js';
 import { bundledNgramModelDir, METADATA_FILE, NGRAM_FILE } from './ngram-format.js';
 import { loadNgramModel, perplexityFromLogProbs, serveNgramModels } from './ngram-model.js';
+import { serveNgramTables } from './ngram-share.js';
+import { proctorError } from '../../core/errors.js';
 
 const TEXTS = ['Call me Ishmael.', 'Some years ago, never mind how long precisely, I thought I would sail about a little.'];
 
@@ -88,14 +90,40 @@ describe('n-gram tables shared with worker threads', () => {
     }
   });
 
-  it('passes the main thread\'s coded error to the worker that asked for a missing folder', async () => {
-    const server = serveNgramModels();
+  it('passes the serving thread\'s coded error to the worker that asked', async () => {
+    // The server's loader fails with MALFORMED; a worker reading the (missing) folder itself would get FILE_MISSING.
+    const server = serveNgramTables(async (asked) => {
+      throw proctorError('PROCTOR_ERR_MODEL_MALFORMED', { model: 'served', file: join(asked, NGRAM_FILE), problem: 'is refused by the server' });
+    });
     try {
       const answer = await loadInWorker(server.channel, join(dir, 'no-such-model'));
-      assert.equal(answer.code, 'PROCTOR_ERR_MODEL_FILE_MISSING');
-      assert.match(answer.message ?? '', /model\.json/);
+      assert.equal(answer.code, 'PROCTOR_ERR_MODEL_MALFORMED');
+      assert.match(answer.message ?? '', /refused by the server/);
+      assert.equal(server.requests, 1);
     } finally {
       server.close();
+    }
+  });
+
+  it('drops the answer to a request whose load ends after the server closed, without an error', async () => {
+    const model = await loadNgramModel();
+    let finish: () => void = () => {};
+    const server = serveNgramTables(() => new Promise((resolve) => (finish = () => resolve({ metadata: model.metadata, tables: model.tables }))));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const asker = new BroadcastChannel(server.channel);
+    try {
+      asker.postMessage({ kind: 'request', id: 'late', dir });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(server.requests, 1);
+      server.close();
+      finish();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      asker.close();
     }
   });
 

@@ -8,8 +8,9 @@
  *
  * Why: n-gram scoring is a walk of dependent reads through a 7 MB trie. With a copy per worker,
  * two workers keep 14 MB hot and fight over the cache they share; with one copy they read the
- * same lines. A random-read loop over 8 MiB per thread scaled 0.8–1.7× on two threads here, and
- * 1.9–2.0× when the two threads read one shared table (see `docs/inference.md`).
+ * same lines. In one minute here, a random-read loop over 8 MiB per thread scaled 1.27–1.69× on
+ * two threads, and 1.91–1.99× when the two read one shared table (see `native/ngram/README.md`).
+ * Only the typed arrays are shared: each thread still holds the vocabulary and its index (2 MB).
  */
 import { isMainThread, BroadcastChannel } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
@@ -53,16 +54,24 @@ export interface NgramTableServer {
 export function serveNgramTables(load: (dir: string) => Promise<SharedNgramModel>): NgramTableServer {
   const channel = new BroadcastChannel(`proctor-ngram-tables-${randomUUID()}`);
   let requests = 0;
+  let closed = false;
+  // A load can finish after the pool closed the server (a worker stopped while the model decoded):
+  // posting on a closed channel throws, and nobody is left to answer.
+  const reply = (message: Reply) => {
+    if (!closed) channel.postMessage(message);
+  };
   channel.onmessage = (event) => {
     const request = (event as MessageEvent).data as Partial<Request> | null;
     if (request === null || typeof request !== 'object' || request.kind !== 'request') return;
     if (typeof request.id !== 'string' || typeof request.dir !== 'string') return;
     const { id, dir } = request;
     requests += 1;
-    load(dir).then(
-      ({ metadata, tables }) => channel.postMessage({ kind: 'tables', id, model: { metadata, tables } } satisfies Reply),
-      (error: unknown) => channel.postMessage(errorReply(id, error)),
-    );
+    Promise.resolve(dir)
+      .then(load)
+      .then(
+        ({ metadata, tables }) => reply({ kind: 'tables', id, model: { metadata, tables } }),
+        (error: unknown) => reply(errorReply(id, error)),
+      );
   };
   // Serving never keeps the owner alive; its pool does.
   channel.unref();
@@ -71,7 +80,10 @@ export function serveNgramTables(load: (dir: string) => Promise<SharedNgramModel
     get requests() {
       return requests;
     },
-    close: () => channel.close(),
+    close: () => {
+      closed = true;
+      channel.close();
+    },
   };
 }
 
