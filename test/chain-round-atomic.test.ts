@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadPlugin, type LoadedPlugin } from '../core/plugin-loader.js';
 import { replayRound } from '../core/audit/replay.js';
-import { STALE_SET_WEIGHTS_DETAIL } from '../core/chain/chain-records.js';
+import { STALE_PENDING_DETAIL } from '../core/chain/chain-records.js';
 import { runChainValidator, type ChainRunSummary } from '../core/engine/chain-runner.js';
 import { createEvaluatorPool } from '../core/pool/pool.js';
 import { openStore } from '../core/store/store.js';
@@ -158,6 +158,6 @@ describe('a chain round is stored whole or not at all', { skip, timeout: 900_000
     const after = new Database(db, { readonly: true });
     const first = after.prepare('SELECT outcome, detail FROM weight_submissions ORDER BY id LIMIT 1').get() as Row;
     after.close();
-    assert.deepEqual(first, { outcome: 'unknown', detail: STALE_SET_WEIGHTS_DETAIL });
+    assert.deepEqual(first, { outcome: 'unknown', detail: STALE_PENDING_DETAIL.set_weights });
   });
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../store/store.js';
-import { chainRecords, STALE_SET_WEIGHTS_DETAIL, type ChainRecords, type SettleEvent } from './chain-records.js';
+import { chainRecords, STALE_PENDING_DETAIL, type ChainRecords, type SettleEvent } from './chain-records.js';
 import type { Submission } from './submit.js';
 
 type Row = Record<string, unknown>;
@@ -72,17 +72,18 @@ describe('a pending weight submission', () => {
     assert.throws(() => store.db.prepare('DELETE FROM weight_submissions WHERE id = ?').run(submission), /append-only/);
   });
 
-  it('marks set_weights rows a stopped run left pending unknown at the next start, and leaves commits and other subnets alone', () => {
+  it('marks the rows a stopped run left pending unknown at the next start, by mode, and leaves other subnets alone', () => {
     const setWeights = (netuid: number) =>
       records.recordSubmission({ roundId, network: 'custom', netuid, mode: 'set_weights', uids: [1], weights: [65535], versionKey: 0n, block: 7, submission: null });
     const mine = setWeights(1);
     const otherSubnet = setWeights(2);
     const { submission: commit } = pendingCommit('0x04');
     const detail = (id: number) => store.db.prepare('SELECT outcome, detail FROM weight_submissions WHERE id = ?').get(id) as Row;
-    assert.equal(records.settleStaleSetWeights('custom', 1), 1);
-    assert.deepEqual(detail(mine), { outcome: 'unknown', detail: STALE_SET_WEIGHTS_DETAIL });
+    const before = (store.db.prepare("SELECT COUNT(*) AS n FROM weight_submissions WHERE outcome = 'pending' AND netuid = 1").get() as { n: number }).n;
+    assert.equal(records.settleStalePending('custom', 1), before);
+    assert.deepEqual(detail(mine), { outcome: 'unknown', detail: STALE_PENDING_DETAIL.set_weights });
+    assert.deepEqual(detail(commit), { outcome: 'unknown', detail: STALE_PENDING_DETAIL.commit });
     assert.equal(detail(otherSubnet).outcome, 'pending');
-    assert.equal(detail(commit).outcome, 'pending');
-    assert.equal(records.settleStaleSetWeights('custom', 1), 0, 'a second start changes nothing');
+    assert.equal(records.settleStalePending('custom', 1), 0, 'a second start changes nothing');
   });
 });

@@ -70,17 +70,21 @@ export interface ChainRecords {
    */
   settleSubmission(submissionId: number, submission: Submission, event: SettleEvent | null): boolean;
   /**
-   * At start-up: `set_weights` rows of `network`/`netuid` still `pending` were sent (or about to be)
-   * by a run that stopped before the chain answered; they become `unknown` with a detail saying so.
-   * Returns how many. (A commit's pending row is settled from the chain instead: `revealDue`.)
+   * At start-up: rows of `network`/`netuid` still `pending` were sent (or about to be) by a run that
+   * stopped before the chain answered; they become `unknown` with a detail saying so (for a commit,
+   * what became of it is in its `weight_commit_events`, which the next reveal pass writes). Returns
+   * how many.
    */
-  settleStaleSetWeights(network: string, netuid: number): number;
+  settleStalePending(network: string, netuid: number): number;
   /** Runs `write` in one transaction (a savepoint inside an open one): all of its rows or none. */
   atomically<T>(write: () => T): T;
 }
 
-/** The detail of a `set_weights` row whose run stopped between sending and the chain's answer. */
-export const STALE_SET_WEIGHTS_DETAIL = 'the validator stopped before the chain answered: whether these weights were set is not known';
+/** The detail of a row whose run stopped between sending and the chain's answer, by mode. */
+export const STALE_PENDING_DETAIL = {
+  set_weights: 'the validator stopped before the chain answered: whether these weights were set is not known',
+  commit: 'the validator stopped before the chain answered: what became of the commit is in weight_commit_events',
+} as const;
 
 /** How a submission outcome reads in `weight_submissions.outcome`. */
 const OUTCOME: Record<SubmissionOutcome, string> = { included: 'accepted', failed: 'failed', rejected: 'rejected', unknown: 'unknown' };
@@ -111,8 +115,8 @@ export function chainRecords(db: Database): ChainRecords {
      VALUES (@roundId, @network, @mode, @uids, @weights, @versionKey, @block, @extrinsicHash, @outcome, @detail, @netuid, @blockHash, @errorCode, @chainError)`,
   );
   const settleStale = db.prepare(
-    `UPDATE weight_submissions SET outcome = 'unknown', detail = @detail
-     WHERE outcome = 'pending' AND mode = 'set_weights' AND network = @network AND netuid = @netuid`,
+    `UPDATE weight_submissions SET outcome = 'unknown', detail = CASE mode WHEN 'commit' THEN @commit ELSE @setWeights END
+     WHERE outcome = 'pending' AND network = @network AND netuid = @netuid`,
   );
   const updatePending = db.prepare(
     `UPDATE weight_submissions SET outcome = @outcome, block = COALESCE(@block, block), extrinsic_hash = @extrinsicHash, block_hash = @blockHash, detail = @detail, error_code = @errorCode, chain_error = @chainError
@@ -182,8 +186,8 @@ export function chainRecords(db: Database): ChainRecords {
     settleSubmission(id, submission, event) {
       return settle(id, submission, event);
     },
-    settleStaleSetWeights(network, netuid) {
-      return settleStale.run({ network, netuid, detail: STALE_SET_WEIGHTS_DETAIL }).changes;
+    settleStalePending(network, netuid) {
+      return settleStale.run({ network, netuid, commit: STALE_PENDING_DETAIL.commit, setWeights: STALE_PENDING_DETAIL.set_weights }).changes;
     },
     atomically(write) {
       return db.transaction(write)();

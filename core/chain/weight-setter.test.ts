@@ -78,6 +78,19 @@ describe('set_weights within the chain\'s rules', { skip }, () => {
     const row = store.db.prepare('SELECT outcome, error_code, chain_error FROM v_chain_submissions ORDER BY submission_id DESC LIMIT 1').get() as Row;
     assert.deepEqual(row, { outcome: 'failed', error_code: 'PROCTOR_ERR_CHAIN_MODULE_ERROR', chain_error: 'DuplicateUids' });
   });
+
+  it('settles the row as unknown, with why, when sending throws before the chain answers', async () => {
+    const broken = Object.assign(Object.create(f.chain) as typeof f.chain, {
+      setWeights: () => Promise.reject(new Error('the connection dropped while signing')),
+    });
+    const setter = createWeightSetter({ client: broken, hotkey: f.validator, netuid: 1, network: 'custom', records: chainRecords(store.db), versionKey: null, log: () => {} });
+    f.node.advance(3);
+    await assert.rejects(setter.submit(await f.chain.snapshot(1, f.validator.address), weights, openRound(store)), /connection dropped/);
+    const row = store.db.prepare('SELECT outcome, error_code, detail FROM weight_submissions ORDER BY id DESC LIMIT 1').get() as Row;
+    assert.equal(row.outcome, 'unknown');
+    assert.equal(row.error_code, 'PROCTOR_ERR_INTERNAL_UNEXPECTED');
+    assert.match(String(row.detail), /set_weights failed before the chain answered: the connection dropped/);
+  });
 });
 
 describe('commit-reveal across a restart', { skip }, () => {

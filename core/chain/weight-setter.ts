@@ -7,7 +7,7 @@
  * included, becomes a `weight_submissions` row, written with the round (`write`, inside the
  * round's transaction); what is sent after that row says `pending` until the chain answers.
  */
-import { proctorError, type ProctorError } from '../errors.js';
+import { isProctorError, proctorError, type ProctorError } from '../errors.js';
 import { chainMaxUpscale } from '../consensus/weights.js';
 import type { Hotkey } from '../transport/keys.js';
 import { chainErrorName } from './chain-errors.js';
@@ -101,6 +101,7 @@ export function createWeightSetter(o: WeightSetterOptions): WeightSetter {
   /** A pending row written by `write`; `send` submits and settles it (with the commit event `eventOf` gives). */
   function toSend(record: SubmissionRecord, beforeRow: (() => number) | null, transmit: () => Promise<Submission>, eventOf: (s: Submission, commitId: number) => SettleEvent | null): PlannedSubmission {
     let ids: { submission: number; commit: number } | null = null;
+    let sent = false;
     return {
       write() {
         // The salt is stored with the round, before the commit is sent: after a crash the commit can still be revealed.
@@ -109,7 +110,18 @@ export function createWeightSetter(o: WeightSetterOptions): WeightSetter {
       },
       async send() {
         if (ids === null) throw new Error(`${record.mode}: send() before write()`);
-        const s = await transmit();
+        if (sent) throw new Error(`${record.mode}: send() called twice`);
+        sent = true;
+        let s: Submission;
+        try {
+          s = await transmit();
+        } catch (error) {
+          // No answer to store: the row says 'unknown' with why, rather than 'pending' for the rest of the run.
+          const coded = isProctorError(error) ? error : proctorError('PROCTOR_ERR_INTERNAL_UNEXPECTED', { detail: `${record.mode} failed before the chain answered: ${(error as Error)?.message ?? String(error)}` }, error);
+          const lost: Submission = { call: record.mode, outcome: 'unknown', extrinsicHash: null, blockHash: null, blockNumber: null, error: coded };
+          o.records.settleSubmission(ids.submission, lost, eventOf(lost, ids.commit));
+          throw error;
+        }
         o.records.settleSubmission(ids.submission, s, eventOf(s, ids.commit));
         return actionOf(record.mode, s);
       },

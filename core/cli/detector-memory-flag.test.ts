@@ -14,7 +14,7 @@ describe('--keep-detector-memory', () => {
   });
 
   it('refuses anything else with PROCTOR_ERR_RUN_OPTIONS naming the flag', () => {
-    for (const bad of ['-1', '1.5', 'some', '', '1000001']) {
+    for (const bad of ['-1', '1.5', 'some', '', '1000001', '0x10', '1e2', '2.0', ' 5', '-0', '0x0']) {
       assert.throws(() => keepDetectorMemoryFlag(bad), (err: Error & { code?: string }) => err.code === 'PROCTOR_ERR_RUN_OPTIONS' && err.message.includes('--keep-detector-memory'), bad);
     }
   });

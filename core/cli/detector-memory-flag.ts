@@ -17,7 +17,7 @@ import { DETECTOR_MEMORY_KEEP_ROUNDS } from '../engine/detector-memory.js';
 export function keepDetectorMemoryFlag(value: string | undefined): number {
   if (value === undefined) return DETECTOR_MEMORY_KEEP_ROUNDS;
   if (value.trim().toLowerCase() === 'all') return 0;
-  // Number('') is 0: an empty value must not quietly mean "keep everything".
-  if (value.trim() === '') throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--keep-detector-memory', problem: 'must be a number of rounds, 0 or all (got "")' });
+  // Decimal digits only: Number() would read '', '0x0' and '-0' as 0 ("keep everything") and '1e2' as 100.
+  if (!/^\d+$/.test(value)) throw proctorError('PROCTOR_ERR_RUN_OPTIONS', { option: '--keep-detector-memory', problem: `must be a number of rounds, 0 or all (got ${JSON.stringify(value)})` });
   return integerFlag('--keep-detector-memory', value, 0, 1_000_000);
 }

@@ -151,8 +151,8 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
     if (abandoned.length > 0) o.log(`marked round(s) ${abandoned.join(', ')} abandoned: a previous run stopped inside them`, { level: 'warn', rounds: abandoned });
     o.metrics?.roundsAbandoned(abandoned.length);
     const records = chainRecords(store.db);
-    const stale = records.settleStaleSetWeights(o.target.network, o.netuid);
-    if (stale > 0) o.log(`marked ${stale} set_weights submission(s) unknown: a previous run stopped before the chain answered`, { level: 'warn', submissions: stale });
+    const stale = records.settleStalePending(o.target.network, o.netuid);
+    if (stale > 0) o.log(`marked ${stale} pending weight submission(s) unknown: a previous run stopped before the chain answered`, { level: 'warn', submissions: stale });
     const runSeed = o.seed ?? randomBytes(16).toString('hex');
     const runId = store.startRun({
       engineVersion: ENGINE_VERSION,
