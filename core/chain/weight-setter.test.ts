@@ -128,6 +128,7 @@ describe('commit-reveal across a restart', { skip }, () => {
     const onChain = (await chain.snapshot(1, validator.address)).commits;
     assert.deepEqual(onChain.map((c) => [c.hash, c.fields[0]]), [[stored.commit_hash, commitEpoch]]); // the chain stored our hash
     assert.equal((JSON.parse(String(stored.salt)) as number[]).length, 8);
+    assert.equal(setter.plan(await chain.snapshot(1, validator.address), weights, round).mode, 'commit', 'a plan says its mode before it is sent');
     const again = await setter.submit(await chain.snapshot(1, validator.address), weights, round);
     assert.equal(again.outcome, 'skipped');
     assert.match(again.detail, new RegExp(`already committed in epoch ${commitEpoch}; it is revealed in epoch ${commitEpoch + 1n}`));

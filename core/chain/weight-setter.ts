@@ -44,6 +44,8 @@ export interface Reveals {
 
 /** What a round decided to do with its weights: skip them, set them, or commit their hash. */
 export interface PlannedSubmission {
+  /** What it is: `set_weights`, or `commit` under commit-reveal. */
+  readonly mode: WeightAction['mode'];
   /** Writes the round's row (`skipped`, or `pending` with a commit's salt); call inside the round's transaction. */
   write(): void;
   /** After `write`'s transaction: sends, then settles the pending row in one transaction. A skip resolves at once. */
@@ -95,7 +97,7 @@ export function createWeightSetter(o: WeightSetterOptions): WeightSetter {
     ({ roundId, network: o.network, netuid: o.netuid, mode, uids: w.uids, weights: w.values, versionKey, block: snapshot.block, submission, skip });
   const skipped = (snapshot: SubnetSnapshot, roundId: number, mode: WeightAction['mode'], w: Weights, versionKey: bigint, reason: string, error: ProctorError | null = null): PlannedSubmission => {
     const action: WeightAction = { mode, outcome: 'skipped', detail: reason };
-    return { write: () => void o.records.recordSubmission(row(snapshot, roundId, mode, w, versionKey, null, { reason, error })), send: () => Promise.resolve(action) };
+    return { mode, write: () => void o.records.recordSubmission(row(snapshot, roundId, mode, w, versionKey, null, { reason, error })), send: () => Promise.resolve(action) };
   };
 
   /** A pending row written by `write`; `send` submits and settles it (with the commit event `eventOf` gives). */
@@ -103,6 +105,7 @@ export function createWeightSetter(o: WeightSetterOptions): WeightSetter {
     let ids: { submission: number; commit: number } | null = null;
     let sent = false;
     return {
+      mode: record.mode,
       write() {
         // The salt is stored with the round, before the commit is sent: after a crash the commit can still be revealed.
         const commit = beforeRow ? beforeRow() : -1;

@@ -273,7 +273,7 @@ export async function runChainValidator(o: ChainRunOptions): Promise<ChainRunSum
         });
       });
       // Sent once the round is stored; its row says 'pending' until the answer is settled.
-      roundActions.push(await planned.send().catch((err: unknown) => ({ mode: 'set_weights' as const, outcome: 'unknown' as const, detail: (err as Error).message })));
+      roundActions.push(await planned.send().catch((err: unknown) => ({ mode: planned.mode, outcome: 'unknown' as const, detail: (err as Error).message })));
       detectorMemory.commit(memoryRows, number);
       ledger.record(outcome.tasks.flatMap((t) => (t.inputHash ? [t.inputHash] : [])));
       o.metrics?.roundCompleted({ number, durationMs: Date.now() - started, ...outcome });
