@@ -23,8 +23,7 @@ import { cryptoReady, devHotkey } from '../core/transport/keys.js';
 import type { MinerServer } from '../core/transport/miner-server.js';
 import { metadataSkip } from './chain-types.js';
 import { FakeSubtensor } from './chain-node.js';
-import { InProcessProvider } from './chain-provider.js';
-import { startTextMiners, textSubnetNode } from './chain-fixture.js';
+import { fakeChainRun, startTextMiners, textSubnetNode } from './chain-fixture.js';
 
 const skip = metadataSkip();
 const ROUNDS = 3;
@@ -55,26 +54,9 @@ describe('the chain round loop: metrics and replay', { skip, timeout: 900_000 },
     const metrics = createRunMetrics();
     const server = await serveMetrics(metrics, { port: 0 });
     try {
-      summary = await runChainValidator({
-        plugins: [plugin],
-        db,
-        target: { network: 'custom', endpoint: 'in-process://fake' },
-        netuid: 1,
-        hotkey: validator,
-        hotkeySource: 'a test',
-        rounds: ROUNDS,
-        epochs: null,
-        seed: 'chain-audit',
-        poolSize: 1,
-        evaluatorTimeoutMs: 60_000,
-        emaAlpha: 0.1,
-        versionKey: null,
-        allowPrivateMiners: true,
-        provider: new InProcessProvider(node),
-        blockPollMs: 50,
-        log: (line, fields) => logs.push({ line, fields: fields as Json }),
-        metrics,
-      });
+      summary = await runChainValidator(
+        fakeChainRun(node, { plugins: [plugin], db, hotkey: validator, rounds: ROUNDS, seed: 'chain-audit', log: (line, fields) => logs.push({ line, fields: fields as Json }), metrics }),
+      );
       const res = await request(server.url);
       assert.equal(res.statusCode, 200);
       scraped = await res.body.text();

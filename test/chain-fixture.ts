@@ -7,6 +7,7 @@ import { FakeSubtensor } from './chain-node.js';
 import { InProcessProvider } from './chain-provider.js';
 import { SubtensorTypes } from './chain-types.js';
 import { connectSubtensor, type SubtensorClient } from '../core/chain/subtensor.js';
+import type { ChainRunOptions } from '../core/engine/chain-runner.js';
 import { cryptoReady, devHotkey, type Hotkey } from '../core/transport/keys.js';
 import type { Json, PublicTask } from '../core/plugin-api.js';
 import { loadPlugin } from '../core/plugin-loader.js';
@@ -119,4 +120,31 @@ export function textSubnetNode(validator: Hotkey, minerKeys: Hotkey[], miners: M
   node.advance(3);
   node.autoBlocks(100);
   return node;
+}
+
+/**
+ * `runChainValidator` options for a test against `node`'s subnet 1 over the in-process provider:
+ * one pool worker, a 50 ms block poll, seeded, logs dropped unless `overrides` says otherwise.
+ *
+ * @example
+ * ```ts
+ * await runChainValidator(fakeChainRun(node, { plugins: [plugin], db, hotkey: validator, rounds: 3, seed: 'x' }));
+ * ```
+ */
+export function fakeChainRun(node: FakeSubtensor, run: Pick<ChainRunOptions, 'plugins' | 'db' | 'hotkey' | 'rounds' | 'seed'> & Partial<ChainRunOptions>): ChainRunOptions {
+  return {
+    target: { network: 'custom', endpoint: 'in-process://fake' },
+    netuid: 1,
+    hotkeySource: 'a test',
+    epochs: null,
+    poolSize: 1,
+    evaluatorTimeoutMs: 60_000,
+    emaAlpha: 0.1,
+    versionKey: null,
+    allowPrivateMiners: true,
+    provider: new InProcessProvider(node),
+    blockPollMs: 50,
+    log: () => {},
+    ...run,
+  };
 }

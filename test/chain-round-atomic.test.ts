@@ -21,8 +21,7 @@ import { cryptoReady, devHotkey } from '../core/transport/keys.js';
 import type { MinerServer } from '../core/transport/miner-server.js';
 import { metadataSkip } from './chain-types.js';
 import { FakeSubtensor } from './chain-node.js';
-import { InProcessProvider } from './chain-provider.js';
-import { startTextMiners, textSubnetNode } from './chain-fixture.js';
+import { fakeChainRun, startTextMiners, textSubnetNode } from './chain-fixture.js';
 
 const skip = metadataSkip();
 type Row = Record<string, unknown>;
@@ -52,25 +51,7 @@ describe('a chain round is stored whole or not at all', { skip, timeout: 900_000
   });
 
   const run = (db: string, rounds: number): Promise<ChainRunSummary> =>
-    runChainValidator({
-      plugins: [plugin],
-      db,
-      target: { network: 'custom', endpoint: 'in-process://fake' },
-      netuid: 1,
-      hotkey: validator,
-      hotkeySource: 'a test',
-      rounds,
-      epochs: null,
-      seed: 'chain-atomic',
-      poolSize: 1,
-      evaluatorTimeoutMs: 60_000,
-      emaAlpha: 0.1,
-      versionKey: null,
-      allowPrivateMiners: true,
-      provider: new InProcessProvider(node),
-      blockPollMs: 50,
-      log: () => {},
-    });
+    runChainValidator(fakeChainRun(node, { plugins: [plugin], db, hotkey: validator, rounds, seed: 'chain-atomic' }));
 
   /** A migrated file with `sql` (the injected failure) added, as a crash-prone disk would behave. */
   function injected(name: string, sql: string): string {
