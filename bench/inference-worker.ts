@@ -49,7 +49,15 @@ function ngramModel(): ReturnType<typeof loadNgramModel> {
   return memory.then(() => loadNgramModel());
 }
 
-export default async function run(task: InferenceTask): Promise<number | { tokens: number; memory: WorkerMemory }> {
+/** A perplexity batch's result: its tokens, the worker's memory reading, and how long the scoring itself took. */
+export interface PerplexityBatch {
+  tokens: number;
+  memory: WorkerMemory;
+  /** Time in `scoreText` for the batch's texts, in ms: the pass's wall time less dispatch and waiting. */
+  scoringMs: number;
+}
+
+export default async function run(task: InferenceTask): Promise<number | PerplexityBatch> {
   if (task.kind === 'spin') return spin(task.iterations);
   if (task.kind === 'chase') return chase(task.iterations, task.table);
   if (task.kind === 'embed') {
@@ -64,6 +72,8 @@ export default async function run(task: InferenceTask): Promise<number | { token
   useNgramTablesFrom(task.ngramTablesChannel);
   const model = await ngramModel();
   let tokens = 0;
+  const t0 = performance.now();
   for (const text of task.texts) tokens += model.scoreText(text).logProbs.length;
-  return { tokens, memory: await memory! };
+  const scoringMs = performance.now() - t0;
+  return { tokens, memory: await memory!, scoringMs };
 }

@@ -13,7 +13,7 @@ import { loadNgramModel, serveNgramModels } from '../native/ngram/ngram-model.js
 import { createInlineEvaluator } from '../core/pool/inline.js';
 import { builtinEvaluators } from '../core/registry.js';
 import type { EvaluationJob } from '../core/pool/evaluation.js';
-import type { InferenceTask, WorkerMemory } from './inference-worker.js';
+import type { InferenceTask, PerplexityBatch, WorkerMemory } from './inference-worker.js';
 import { chase, chaseTable, spin } from './inference-controls.js';
 import { heldOutTexts, sentences } from './corpus-sentences.js';
 import { printTable } from './timing.js';
@@ -22,14 +22,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-/** Runs `texts` through the pool in chunks, all queued at once; the perplexity results say which worker ran them. */
-async function pooled(pool: Piscina, task: (texts: string[]) => InferenceTask, texts: string[], chunk: number): Promise<PooledResult[]> {
+/** `texts` in chunks of `size` texts, the last one shorter. */
+function evenChunks(texts: string[], size: number): string[][] {
   const chunks: string[][] = [];
-  for (let i = 0; i < texts.length; i += chunk) chunks.push(texts.slice(i, i + chunk));
+  for (let i = 0; i < texts.length; i += size) chunks.push(texts.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * `texts` in shrinking chunks ("guided" scheduling): each a quarter of what is left (for two
+ * workers, half a worker's remaining share), never under `smallest`. Few large chunks first cost the
+ * main thread few round trips, and the small ones last let the workers finish together.
+ */
+function guidedChunks(texts: string[], smallest: number): string[][] {
+  const chunks: string[][] = [];
+  for (let i = 0; i < texts.length; ) {
+    const size = Math.max(smallest, Math.ceil((texts.length - i) / 4));
+    chunks.push(texts.slice(i, i + size));
+    i += size;
+  }
+  return chunks;
+}
+
+/** Runs the chunks through the pool, all queued at once; the perplexity results say which worker ran them. */
+async function pooled(pool: Piscina, task: (texts: string[]) => InferenceTask, chunks: string[][]): Promise<PooledResult[]> {
   return (await Promise.all(chunks.map((c) => pool.run(task(c))))) as PooledResult[];
 }
 
-type PooledResult = number | { tokens: number; memory: WorkerMemory };
+type PooledResult = number | PerplexityBatch;
 
 async function timed(work: () => unknown): Promise<number> {
   const t0 = performance.now();
@@ -85,11 +105,49 @@ async function latencies(evaluator: string, samples: EvaluationJob['sample'][]):
 }
 
 /**
- * Texts per perplexity job. Small enough that the two workers finish together: the pass lasts
- * about 70 ms, and with 1,000-text jobs (8 per pass) the faster worker could sit idle for most of
- * a job's ~17 ms while the slower one finished its last.
+ * The smallest perplexity job, in texts. Jobs shrink from a quarter of the pass to this
+ * ({@link guidedChunks}): 15 jobs for 8,000 texts. The main thread shares the two cores with the
+ * workers, and each job cost it about 0.15 ms of CPU here, so 32 even jobs of 250 texts kept the
+ * workers scoring for 90% of the pass against 92.5% (median of 9 alternating passes); even jobs of
+ * 1,000 texts left one worker idle for most of the last job.
  */
-const PERPLEXITY_CHUNK = 250;
+const PERPLEXITY_SMALLEST_JOB = 100;
+
+/** Where the pool's perplexity time went, per round; see {@link perplexityBreakdown}. */
+interface Breakdown {
+  /** One thread's scoring time alone ÷ the two workers' scoring time together: 1 when running both slowed neither. */
+  speedWhileBoth: number[];
+  /** The workers' scoring time ÷ (2 × the pool pass's wall time): the rest is dispatch, results and the tail. */
+  busy: number[];
+}
+
+/**
+ * Splits the pool's shortfall from 2× in two, per round: the same texts scored in one synchronous
+ * pass on this thread (no promise per text, unlike the baseline), then one pool pass whose workers
+ * report their own scoring time. The pool's ratio against that pass is `2 × speedWhileBoth × busy`.
+ */
+async function perplexityBreakdown(rounds: number, scoreAll: () => void, poolPass: () => Promise<PerplexityBatch[]>): Promise<Breakdown> {
+  const out: Breakdown = { speedWhileBoth: [], busy: [] };
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    scoreAll();
+    const alone = performance.now() - t0;
+    const t1 = performance.now();
+    const batches = await poolPass();
+    const wall = performance.now() - t1;
+    const scoring = batches.reduce((acc, b) => acc + b.scoringMs, 0);
+    out.speedWhileBoth.push(alone / scoring);
+    out.busy.push(scoring / (2 * wall));
+  }
+  out.speedWhileBoth.sort((x, y) => x - y);
+  out.busy.sort((x, y) => x - y);
+  return out;
+}
+
+function spread(xs: number[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  return `${pct(percentile(xs, 0.5))} (rounds ${pct(xs[0])} – ${pct(xs[xs.length - 1])})`;
+}
 
 export async function runInferenceBench(args: string[]): Promise<void> {
   const count = args[0] ? Number(args[0]) : 8000;
@@ -125,14 +183,19 @@ export async function runInferenceBench(args: string[]): Promise<void> {
   let tokens = 0;
   for (const t of texts) tokens += (await ngram.logProbs([t]))[0].logProbs.length;
   const workers = new Map<number, WorkerMemory>();
+  const perplexityJobs = guidedChunks(texts, PERPLEXITY_SMALLEST_JOB);
+  const perplexityPass = async () => {
+    const batches = (await pooled(pool, (c) => ({ kind: 'perplexity', texts: c, ngramTablesChannel }), perplexityJobs)) as PerplexityBatch[];
+    for (const batch of batches) workers.set(batch.memory.threadId, batch.memory);
+    return batches;
+  };
   const perplexity = await compare(rounds, async () => {
     for (const t of texts) await ngram.logProbs([t]);
-  }, async () => {
-    for (const result of await pooled(pool, (c) => ({ kind: 'perplexity', texts: c, ngramTablesChannel }), texts, PERPLEXITY_CHUNK)) if (typeof result === 'object') workers.set(result.memory.threadId, result.memory);
-  });
+  }, perplexityPass);
+  const breakdown = await perplexityBreakdown(rounds, () => texts.forEach((t) => ngram.scoreText(t)), perplexityPass);
   const embed = await compare(rounds, async () => {
     for (const t of texts) await embedder.embed([t]);
-  }, () => pooled(pool, (c) => ({ kind: 'embed', texts: c }), texts, 256));
+  }, () => pooled(pool, (c) => ({ kind: 'embed', texts: c }), evenChunks(texts, 256)));
   await pool.destroy();
   ngramTables.close();
 
@@ -151,6 +214,9 @@ export async function runInferenceBench(args: string[]): Promise<void> {
   console.log(' Linux\'s autogroup scheduling a busy session gets one share of the CPUs however many threads it runs, so');
   console.log(' a CPU-bound control well under 2× means other sessions were busy; a memory-bound control under the CPU-bound');
   console.log(' one means one core reads memory slower than the other (a crowded cache on a shared VM). Both cap the ratios.)');
+  console.log('\nwhere the pool\'s perplexity time went (a second set of rounds: one synchronous pass on this thread, then one pool pass):');
+  console.log(`  each worker scored at ${spread(breakdown.speedWhileBoth)} of one thread's speed alone while both ran`);
+  console.log(`  the workers were scoring for ${spread(breakdown.busy)} of the pool pass (the rest: dispatch, results, the tail)`);
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
   const { words, logProb, backoff, childStart } = ngram.tables;
   const tableBytes = [...words, ...logProb, ...backoff, ...childStart].reduce((acc, a) => acc + a.byteLength, 0);
