@@ -9,7 +9,7 @@
  * ```
  */
 import type { Numerics } from './numerics.js';
-import { fixedNumerics, floatNumerics } from './numerics.js';
+import { fixedNumerics, floatNumerics, withScratch } from './numerics.js';
 import { colClip, interpolate, matmul, normalize, rowNormalize, rowSums } from './sparse.js';
 import { loadRows } from './load.js';
 import { consensusSparse } from './median.js';
@@ -24,7 +24,9 @@ export function runEpoch(state: EpochState): EpochResult {
   if (state.variant === 'dense') {
     return state.numerics === 'fixed' ? runDenseEpoch(fixedNumerics, state) : runDenseEpoch(floatNumerics, state);
   }
-  return state.numerics === 'fixed' ? sparseEpoch(fixedNumerics, state) : sparseEpoch(floatNumerics, state);
+  // The epoch's intermediate arrays are reused from the last epoch; its results are copied out of them.
+  if (state.numerics === 'fixed') return withScratch(fixedNumerics, () => sparseEpoch(fixedNumerics, state));
+  return withScratch(floatNumerics, () => sparseEpoch(floatNumerics, state));
 }
 
 export function sparseEpoch<T extends number | bigint>(num: Numerics<T>, state: EpochState): EpochResult {

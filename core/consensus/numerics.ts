@@ -89,12 +89,67 @@ function raoNumber(rao: bigint): number {
   return lastRaoNumber;
 }
 
+/**
+ * Typed arrays reused from epoch to epoch. Inside {@link withScratch}, a numerics' `vec` and
+ * `buffer` hand out the arrays an earlier epoch used, in the order it asked for them (`vec`'s
+ * zero-filled), instead of allocating new ones: a 256-uid epoch with 64 validators asks for about
+ * 1.5 MB of them, and collecting them cost about a tenth of the float epoch. Nothing handed out here
+ * may outlive the epoch; `finishEpoch` copies the results out.
+ */
+class Scratch<V extends Float64Array | BigInt64Array> {
+  private slots: V[] = [];
+  private next = 0;
+  private depth = 0;
+
+  constructor(
+    private readonly make: (length: number) => V,
+    private readonly clear: (v: V) => void,
+  ) {}
+
+  get active(): boolean {
+    return this.depth > 0;
+  }
+
+  take(length: number, zero: boolean): V {
+    let slot = this.slots[this.next];
+    if (slot === undefined || slot.length < length) {
+      slot = this.make(length);
+      this.slots[this.next] = slot;
+    }
+    this.next += 1;
+    const v = slot.length === length ? slot : (slot.subarray(0, length) as V);
+    if (zero) this.clear(v);
+    return v;
+  }
+
+  run<R>(work: () => R): R {
+    if (this.depth++ === 0) this.next = 0;
+    try {
+      return work();
+    } finally {
+      // An epoch nested in another takes the arrays after the outer one's, so neither sees the other's.
+      if (--this.depth === 0 && this.retainedBytes() > SCRATCH_KEEP_BYTES) this.slots = [];
+    }
+  }
+
+  private retainedBytes(): number {
+    let bytes = 0;
+    for (const slot of this.slots) bytes += slot.byteLength;
+    return bytes;
+  }
+}
+
+/** Above this, an epoch's arrays are let go when it ends (a 256-uid epoch keeps about 1.5 MB). */
+const SCRATCH_KEEP_BYTES = 32 * 2 ** 20;
+
+const floatScratch = new Scratch((length) => new Float64Array(length), (v) => v.fill(0));
+
 export const floatNumerics: Numerics<number> = {
   name: 'float',
   zero: 0,
   one: 1,
-  vec: (length) => new Float64Array(length),
-  buffer: (capacity) => new Float64Array(capacity),
+  vec: (length) => (floatScratch.active ? floatScratch.take(length, true) : new Float64Array(length)),
+  buffer: (capacity) => (floatScratch.active ? floatScratch.take(capacity, false) : new Float64Array(capacity)),
   slice: (v, from, to) => (v as Float64Array).slice(from, to),
   prefix: (v, length) => (v as Float64Array).subarray(0, length),
   fromInt: (x) => x,
@@ -145,14 +200,16 @@ function fixedStakeI64F64(source: StakeSource, i: number, taoWeight: bigint): bi
   return alpha + fx.mulI64F64(tao, taoWeight);
 }
 
+const fixedScratch = new Scratch((length) => new BigInt64Array(length), (v) => v.fill(0n));
+
 export const fixedNumerics: Numerics<bigint> = {
   name: 'fixed',
   zero: 0n,
   one: fx.ONE,
   // I32F32 raw values always fit in i64 (every operation saturates), so a BigInt64Array holds them
   // unboxed: no pointers for the garbage collector to trace, and no holes.
-  vec: (length) => new BigInt64Array(length),
-  buffer: (capacity) => new BigInt64Array(capacity),
+  vec: (length) => (fixedScratch.active ? fixedScratch.take(length, true) : new BigInt64Array(length)),
+  buffer: (capacity) => (fixedScratch.active ? fixedScratch.take(capacity, false) : new BigInt64Array(capacity)),
   slice: (v, from, to) => (v as BigInt64Array).slice(from, to),
   prefix: (v, length) => (v as BigInt64Array).subarray(0, length),
   fromInt: (x) => fx.fromInt(x),
@@ -184,6 +241,19 @@ export const fixedNumerics: Numerics<bigint> = {
     return fx.sub(fx.ONE, fx.i64f64ToFixed(ratio));
   },
 };
+
+/**
+ * Runs `work` (one epoch) with `num`'s `vec` and `buffer` handing out reused arrays (see
+ * {@link Scratch}); everything `work` returns must be copied out of them.
+ *
+ * @example
+ * ```ts
+ * const result = withScratch(floatNumerics, () => sparseEpoch(floatNumerics, state));
+ * ```
+ */
+export function withScratch<T extends number | bigint, R>(num: Numerics<T>, work: () => R): R {
+  return (num.name === 'fixed' ? fixedScratch : floatScratch).run(work);
+}
 
 export function numericsFor(name: NumericsName): Numerics<number> | Numerics<bigint> {
   return name === 'fixed' ? fixedNumerics : floatNumerics;
