@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore, type Store } from './store.js';
-import { detectorMemoryBefore, detectorMemoryChain, detectorMemoryOf, detectorMemoryPruned, runStoredDetectorMemory } from './detector-memory.js';
+import { DETECTOR_MEMORY_CHECKPOINT_EVERY, detectorMemoryBefore, detectorMemoryChain, detectorMemoryOf, detectorMemoryPruned, runStoredDetectorMemory } from './detector-memory.js';
 import type { DetectorMemoryRow } from './records.js';
 import { migrations } from './schema.js';
 
@@ -144,6 +144,21 @@ describe('detector memory retention (schema v9)', () => {
       round(store, runId, 2, 1);
       assert.throws(() => store.db.prepare('DELETE FROM detector_memory_pruned').run(), /append-only/);
       assert.throws(() => store.db.prepare('UPDATE detector_memory_pruned SET keep = 9').run(), /append-only/);
+    });
+  });
+
+  it('keeps every 32nd round as a checkpoint, so replay rebuilds at most 31 rounds however old the round', () => {
+    withStore((store, runId) => {
+      assert.equal(DETECTOR_MEMORY_CHECKPOINT_EVERY, 32);
+      for (let n = 1; n <= 70; n++) round(store, runId, n, 2);
+      assert.deepEqual(roundsWithRows(store), [32, 64, 69, 70]);
+      assert.equal((pruned(store) as unknown[]).length, 66);
+      assert.equal(detectorMemoryPruned(store.db, 32), null);
+      const to64 = detectorMemoryChain(store.db, 64);
+      assert.equal(to64.base?.round, 32);
+      assert.deepEqual(to64.rounds, Array.from({ length: 31 }, (_, k) => 33 + k));
+      assert.deepEqual(detectorMemoryChain(store.db, 68), { base: { round: 64, rows: [row('cache-probe', '[["k",64]]'), row('sybil-cluster', '[["pairs",{"r":64}]]')] }, rounds: [65, 66, 67] });
+      assert.deepEqual(detectorMemoryChain(store.db, 20).rounds, Array.from({ length: 19 }, (_, k) => 1 + k), 'before the first checkpoint: from empty memory');
     });
   });
 
