@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { replayRound, type ReplayReport } from '../core/audit/replay.js';
-import { createEvaluatorPool } from '../core/pool/pool.js';
+import type { ReplayReport } from '../core/audit/replay.js';
 import { auditQuery } from '../core/store/audit.js';
 import { runCli, type CliResult } from './cli.js';
+import { replayRounds } from './replays.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proctor-memory-checkpoint-'));
 const db = join(dir, 'proctor.db');
@@ -23,12 +23,7 @@ let report: ReplayReport;
 
 before(async () => {
   run = await runCli(['run', '--plugins', 'text', '--rounds', '35', '--keep-detector-memory', '2', '--miners-count', '2', '--validators', '1', '--red-team', 'sybil-cluster:2', '--seed', 'memory-checkpoint', '--pool-size', '1', '--db', db]);
-  const pool = createEvaluatorPool({ size: 1, timeoutMs: 60_000 });
-  try {
-    report = await replayRound({ db, round: 34, evaluator: pool });
-  } finally {
-    await pool.close();
-  }
+  report = (await replayRounds(db, [34])).get(34)!;
 }, { timeout: 900_000 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

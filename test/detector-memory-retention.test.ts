@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { replayRound, type ReplayReport } from '../core/audit/replay.js';
-import { createEvaluatorPool } from '../core/pool/pool.js';
+import type { ReplayReport } from '../core/audit/replay.js';
 import { auditQuery } from '../core/store/audit.js';
 import { runCli, type CliResult } from './cli.js';
+import { replayRounds } from './replays.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proctor-memory-retention-'));
 const db = join(dir, 'proctor.db');
@@ -22,17 +22,12 @@ const rows = <T>(sql: string, params: unknown[] = []) => auditQuery(db, sql, par
 
 let first: CliResult;
 let restarted: CliResult;
-const reports = new Map<number, ReplayReport>();
+let reports: Map<number, ReplayReport>;
 
 before(async () => {
   first = await runCli(args(3));
   restarted = await runCli(args(1));
-  const pool = createEvaluatorPool({ size: 1, timeoutMs: 60_000 });
-  try {
-    for (const round of [2, 3, 4]) reports.set(round, await replayRound({ db, round, evaluator: pool }));
-  } finally {
-    await pool.close();
-  }
+  reports = await replayRounds(db, [2, 3, 4]);
 }, { timeout: 900_000 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
