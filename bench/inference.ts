@@ -107,7 +107,7 @@ async function latencies(evaluator: string, samples: EvaluationJob['sample'][]):
 /**
  * The smallest perplexity job, in texts. Jobs shrink from a quarter of the pass to this
  * ({@link guidedChunks}): 15 jobs for 8,000 texts. The main thread shares the two cores with the
- * workers, and each job cost it about 0.15 ms of CPU here, so 32 even jobs of 250 texts kept the
+ * workers, and each job cost it 0.14–0.39 ms of CPU here, so 32 even jobs of 250 texts kept the
  * workers scoring for 90% of the pass against 92.5% (median of 9 alternating passes); even jobs of
  * 1,000 texts left one worker idle for most of the last job.
  */

@@ -16,11 +16,11 @@ import { runRound, type RoundOutcome } from '../core/engine/round.js';
 import { printTable } from './timing.js';
 
 /**
- * Rounds each side runs before the measured ones, the first included. A worker sees half the
+ * Unmeasured rounds each side runs first, the cold first round included. A worker sees half the
  * samples of a round, so its JIT warms about half as fast as the main thread's: measured alone, a
  * round's evaluations in the pool took 336, 320, 273, 271, 257 ms in its second to sixth rounds.
  */
-const WARM_ROUNDS = 4;
+const WARM_ROUNDS = 6;
 const MEASURED_ROUNDS = 5;
 
 interface Timed {
@@ -69,7 +69,7 @@ export async function runRoundBench(args: string[]): Promise<void> {
     const [pooled, single] = sides;
     const ratios = pooled.runs.map((r, k) => single.runs[k].outcome.stats.evaluationMs / Math.max(1, r.outcome.stats.evaluationMs));
     console.log(`round: ${minersCount} miners × ${plugins[0].definition.tasks.perRound} tasks (${minersCount * plugins[0].definition.tasks.perRound} signed queries), text plugin, ${availableParallelism()} cores`);
-    console.log(`the median of ${MEASURED_ROUNDS} rounds each, alternating, after ${WARM_ROUNDS} warm-up rounds each`);
+    console.log(`the median of ${MEASURED_ROUNDS} rounds each, alternating, after ${WARM_ROUNDS} unmeasured rounds each (the first, cold, included)`);
     printTable(['evaluation', 'wall s', 'query s', 'evaluate s', 'evaluations', 'evaluations/s'], rows);
     console.log(`\npool vs inline evaluation time: ${median(ratios).toFixed(2)}× (the median pair; rounds ${Math.min(...ratios).toFixed(2)} – ${Math.max(...ratios).toFixed(2)}; above 1 = the pool is faster)`);
     console.log(`first round (models loaded, JIT cold): evaluations took ${seconds(first[0].outcome.stats.evaluationMs, 3)} s in the pool, ${seconds(first[1].outcome.stats.evaluationMs, 3)} s inline`);

@@ -1,6 +1,6 @@
 /**
- * Detector memory checkpoints on a real run: with `--keep-detector-memory 2`, round 32 keeps its
- * memory rows as a checkpoint, so `audit replay` of a later round whose starting memory was pruned
+ * Detector memory checkpoints on a real run: with `--keep-detector-memory 2`, round 32, the first of
+ * its block of 32, keeps its memory rows as a checkpoint, so `audit replay` of a later round whose starting memory was pruned
  * rebuilds it from round 32's rows and the rounds since (not from round 1), without a false
  * difference.
  */

@@ -193,7 +193,7 @@ export function registerRun(program: Command): void {
     .option('--min-tasks <n>', 'scored tasks in the window for full weight; fewer get proportionally less (0: off)', String(DEFAULT_CONFIDENCE.minTasks))
     .option('--ci-level <p>', 'confidence level of the bootstrap interval that decides which miners are tied', String(DEFAULT_CONFIDENCE.level))
     .option('--ci-window <rounds>', 'recent rounds the interval and the task count look at', String(DEFAULT_CONFIDENCE.window))
-    .option('--keep-detector-memory <rounds>', `completed rounds that keep their detectors' memory rows, besides every 32nd round as a checkpoint (only the latest is needed to continue; audit replay rebuilds older ones from the checkpoint before); 0 or all: keep every round`, String(DETECTOR_MEMORY_KEEP_ROUNDS))
+    .option('--keep-detector-memory <rounds>', `completed rounds that keep their detectors' memory rows, besides a checkpoint round in every 32 (only the latest is needed to continue; audit replay rebuilds older ones from the checkpoint before); 0 or all: keep every round`, String(DETECTOR_MEMORY_KEEP_ROUNDS))
     .option('--plugin-shares <list>', 'each plugin\'s share of a miner\'s round score, name=value,… (normalised; default equal)')
     .option('--json', 'print a JSON summary on stdout instead of the table')
     .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics while running (0: a free port, logged)')

@@ -92,9 +92,10 @@ function raoNumber(rao: bigint): number {
 /**
  * Typed arrays reused from epoch to epoch. Inside {@link withScratch}, a numerics' `vec` and
  * `buffer` hand out the arrays an earlier epoch used, in the order it asked for them (`vec`'s
- * zero-filled), instead of allocating new ones: a 256-uid epoch with 64 validators asks for about
- * 1.5 MB of them, and collecting them cost about a tenth of the float epoch. Nothing handed out here
- * may outlive the epoch; `finishEpoch` copies the results out.
+ * zero-filled), instead of allocating new ones: a 256-uid float epoch with 64 validators asks for
+ * 16 of them, 0.64 MiB (Yuma3 with liquid alpha; 20 and 0.90 MiB in original Yuma), and allocating
+ * and collecting them cost about a tenth of the epoch. Nothing handed out here may outlive the
+ * epoch; `finishEpoch` copies the results out.
  */
 class Scratch<V extends Float64Array | BigInt64Array> {
   private slots: V[] = [];
@@ -139,7 +140,7 @@ class Scratch<V extends Float64Array | BigInt64Array> {
   }
 }
 
-/** Above this, an epoch's arrays are let go when it ends (a 256-uid epoch keeps about 1.5 MB). */
+/** Above this, an epoch's arrays are let go when it ends (a 256-uid float epoch keeps 0.64–0.90 MiB). */
 const SCRATCH_KEEP_BYTES = 32 * 2 ** 20;
 
 const floatScratch = new Scratch((length) => new Float64Array(length), (v) => v.fill(0));
@@ -244,7 +245,8 @@ export const fixedNumerics: Numerics<bigint> = {
 
 /**
  * Runs `work` (one epoch) with `num`'s `vec` and `buffer` handing out reused arrays (see
- * {@link Scratch}); everything `work` returns must be copied out of them.
+ * {@link Scratch}); everything `work` returns must be copied out of them. `work` must be
+ * synchronous: the arrays go to the next epoch as soon as it returns.
  *
  * @example
  * ```ts

@@ -29,7 +29,8 @@ export const DETECTOR_MEMORY_MAX_BYTES = 32 * 1024 * 1024;
 /**
  * Completed rounds whose memory rows `validator run` keeps by default (`--keep-detector-memory`):
  * only the latest is needed to continue, older ones serve `audit replay`, which can rebuild them
- * by replaying rounds. 32 rounds of sybil-cluster at 256 uids is about 230 MB.
+ * by replaying rounds. 32 rounds of sybil-cluster at 256 uids is about 230 MB; the checkpoints
+ * kept besides them (`DETECTOR_MEMORY_CHECKPOINT_EVERY`) add one round's worth every 32 rounds.
  */
 export const DETECTOR_MEMORY_KEEP_ROUNDS = 32;
 

@@ -147,7 +147,7 @@ describe('detector memory retention (schema v9)', () => {
     });
   });
 
-  it('keeps every 32nd round as a checkpoint, so replay rebuilds at most 31 rounds however old the round', () => {
+  it('keeps the first round of every block of 32 from round 32 on as a checkpoint, so replay rebuilds at most 31 rounds however old the round', () => {
     withStore((store, runId) => {
       assert.equal(DETECTOR_MEMORY_CHECKPOINT_EVERY, 32);
       for (let n = 1; n <= 70; n++) round(store, runId, n, 2);
@@ -158,7 +158,20 @@ describe('detector memory retention (schema v9)', () => {
       assert.equal(to64.base?.round, 32);
       assert.deepEqual(to64.rounds, Array.from({ length: 31 }, (_, k) => 33 + k));
       assert.deepEqual(detectorMemoryChain(store.db, 68), { base: { round: 64, rows: [row('cache-probe', '[["k",64]]'), row('sybil-cluster', '[["pairs",{"r":64}]]')] }, rounds: [65, 66, 67] });
-      assert.deepEqual(detectorMemoryChain(store.db, 20).rounds, Array.from({ length: 19 }, (_, k) => 1 + k), 'before the first checkpoint: from empty memory');
+      assert.deepEqual(detectorMemoryChain(store.db, 20), { base: null, rounds: Array.from({ length: 19 }, (_, k) => 1 + k) }, 'before the first checkpoint: from empty memory');
+    });
+  });
+
+  it('moves a block’s checkpoint to its next round when the first was abandoned', () => {
+    withStore((store, runId) => {
+      for (let n = 1; n <= 31; n++) round(store, runId, n, 2);
+      store.openRound(runId, 32, 32, 'h');
+      store.abandonOpenRounds();
+      for (let n = 33; n <= 70; n++) round(store, runId, n, 2);
+      assert.deepEqual(roundsWithRows(store), [33, 64, 69, 70]);
+      const to64 = detectorMemoryChain(store.db, 64);
+      assert.equal(to64.base?.round, 33);
+      assert.deepEqual(to64.rounds, Array.from({ length: 30 }, (_, k) => 34 + k));
     });
   });
 

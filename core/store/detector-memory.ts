@@ -61,17 +61,21 @@ export function detectorMemoryBefore(db: Database, number: number): { round: num
 }
 
 /**
- * Rounds whose number is a multiple of this keep their memory rows whatever the retention. They are
- * checkpoints for `validator audit replay`, which rebuilds a pruned memory by feeding the rounds
- * since the latest rows kept before it to the detectors (`detectorMemoryChain`): without them, the
- * rounds to feed grow with the age of the round replayed (about half a second each at 256 miners),
- * with them they are at most 31. They cost about 1/32 of keeping every round's memory.
+ * Round numbers from this one on go in blocks of this many (32–63, 64–95, …), and in each block the
+ * lowest-numbered round with memory rows keeps them whatever the retention. These checkpoints serve
+ * `validator audit replay`, which rebuilds a pruned memory by feeding the rounds since the latest
+ * rows kept before it (or from empty memory, before the first) to the detectors
+ * (`detectorMemoryChain`): without them, the rounds to feed grow with the age of the round replayed
+ * (about half a second each at 256 miners); with them they are at most 31, or up to 62 when rounds
+ * at the start of a block were abandoned. The lowest with rows, not the
+ * multiple of 32 itself, so that a crash in that round does not lose the block's checkpoint. They
+ * cost about 1/32 of keeping every round's memory, and, unlike the latest rounds, they add up.
  */
 export const DETECTOR_MEMORY_CHECKPOINT_EVERY = 32;
 
 /**
  * Retention, inside the transaction that completes round `prunedBy`: every round not among the
- * latest `keep` completed rounds, and not a checkpoint ({@link DETECTOR_MEMORY_CHECKPOINT_EVERY}),
+ * latest `keep` completed rounds, and not its block's checkpoint ({@link DETECTOR_MEMORY_CHECKPOINT_EVERY}),
  * loses its memory rows, and is recorded in `detector_memory_pruned` first (the delete trigger lets
  * nothing else through). Returns the round ids pruned.
  *
@@ -86,10 +90,13 @@ export function pruneDetectorMemory(db: Database, prunedBy: number, keep: number
     .prepare(
       `SELECT round_id AS roundId, COUNT(*) AS detectors, SUM(length(CAST(memory_json AS BLOB))) AS bytes FROM detector_memory
        WHERE round_id NOT IN (SELECT id FROM rounds WHERE status = 'complete' ORDER BY number DESC LIMIT ?)
-         AND round_id NOT IN (SELECT id FROM rounds WHERE number % ? = 0)
+         AND round_id NOT IN (
+           SELECT id FROM rounds WHERE number IN (
+             SELECT MIN(r.number) FROM rounds r
+             WHERE r.number >= ? AND EXISTS (SELECT 1 FROM detector_memory d WHERE d.round_id = r.id) GROUP BY r.number / CAST(? AS INTEGER)))
        GROUP BY round_id ORDER BY round_id`,
     )
-    .all(keep, DETECTOR_MEMORY_CHECKPOINT_EVERY) as { roundId: number; detectors: number; bytes: number }[];
+    .all(keep, DETECTOR_MEMORY_CHECKPOINT_EVERY, DETECTOR_MEMORY_CHECKPOINT_EVERY) as { roundId: number; detectors: number; bytes: number }[];
   const record = db.prepare('INSERT INTO detector_memory_pruned (round_id, pruned_by, keep, detectors, bytes) VALUES (?, ?, ?, ?, ?)');
   const remove = db.prepare('DELETE FROM detector_memory WHERE round_id = ?');
   for (const v of victims) {
