@@ -53,11 +53,23 @@ function scoreVsIncentiveRows(db: Db): Row[] {
     .all() as Row[];
 }
 
+/** A run's `plugins` JSON (`[{"name": "text", "version": "2.1.0"}, …]`) as `text 2.1.0, …`; anything else as stored. */
+export function pluginList(json: string): string {
+  try {
+    const plugins: unknown = JSON.parse(json);
+    const named = (p: unknown): p is { name: string; version?: unknown } => typeof p === 'object' && p !== null && typeof (p as { name?: unknown }).name === 'string';
+    if (!Array.isArray(plugins) || !plugins.every(named)) return json;
+    return plugins.map((p) => (typeof p.version === 'string' ? `${p.name} ${p.version}` : p.name)).join(', ');
+  } catch {
+    return json;
+  }
+}
+
 function summary(db: Db, path: string): Summary {
   const one = <T>(sql: string) => db.prepare(sql).get() as T;
   return {
     db: path,
-    runs: db.prepare('SELECT id, started_at AS startedAt, engine_version AS engine, network, plugins FROM runs ORDER BY id').all() as Summary['runs'],
+    runs: (db.prepare('SELECT id, started_at AS startedAt, engine_version AS engine, network, plugins FROM runs ORDER BY id').all() as Summary['runs']).map((r) => ({ ...r, plugins: pluginList(r.plugins) })),
     rounds: one<{ complete: number; abandoned: number; first: number | null; last: number | null }>(
       "SELECT SUM(status = 'complete') AS complete, SUM(status = 'abandoned') AS abandoned, MIN(number) AS first, MAX(number) AS last FROM rounds",
     ),
