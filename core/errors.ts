@@ -114,6 +114,7 @@ export const errorCatalogue = {
   PROCTOR_ERR_AUDIT_SQL: entry<{ detail: string }>('user', (d) => `the query failed: ${d.detail}`),
   PROCTOR_ERR_AUDIT_ROUND: entry<{ round: number; problem: string }>('user', (d) => `round ${d.round} cannot be audited: it ${d.problem}`),
   PROCTOR_ERR_AUDIT_HOTKEY: entry<{ hotkey: string; problem: string }>('user', (d) => `hotkey ${d.hotkey}: ${d.problem}`),
+  PROCTOR_ERR_AUDIT_UID: entry<{ uid: number; problem: string }>('user', (d) => `uid ${d.uid}: ${d.problem}`),
   PROCTOR_ERR_AUDIT_OUT: entry<{ path: string; detail: string }>('user', (d) => `cannot write the report to ${d.path}: ${d.detail}`),
   PROCTOR_ERR_METRICS_LISTEN: entry<{ host: string; port: number; detail: string }>('user', (d) => `cannot serve metrics on ${d.host}:${d.port}: ${d.detail}`),
   PROCTOR_ERR_KEY_INVALID: entry<{ what: string; problem: string }>('user', (d) => `${d.what}: ${d.problem}`),

@@ -160,6 +160,25 @@ describe('validator audit explain on the same history', () => {
     assert.match(text.stdout, new RegExp(`round ${ROUNDS} at block`), 'defaults to the latest round');
   });
 
+  it('finds the miner by uid: the hotkey scored under it in the round, or in its latest round', async () => {
+    const miner = one<{ uid: number; hotkey: string }>('SELECT uid, hotkey FROM miner_round_scores WHERE uid = (SELECT MIN(uid) FROM miner_round_scores) LIMIT 1');
+    const byUid = await runCli(['audit', 'explain', '--uid', String(miner.uid), '--round', '2', '--db', db, '--json']);
+    const byHotkey = await runCli(['audit', 'explain', '--hotkey', miner.hotkey, '--round', '2', '--db', db, '--json']);
+    assert.equal(byUid.code, 0, byUid.stderr);
+    assert.equal(byUid.stdout, byHotkey.stdout);
+    const latest = JSON.parse((await runCli(['audit', 'explain', '--uid', String(miner.uid), '--db', db, '--json'])).stdout) as { hotkey: string; round: number };
+    assert.deepEqual([latest.hotkey, latest.round], [miner.hotkey, ROUNDS]);
+
+    const unknown = await runCli(['audit', 'explain', '--uid', '999', '--db', db]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^\[PROCTOR_ERR_AUDIT_UID\] uid 999: has no round score in this database/);
+    for (const args of [['--uid', '1', '--hotkey', miner.hotkey], [], ['--uid', '-1'], ['--uid', '1.5']]) {
+      const bad = await runCli(['audit', 'explain', ...args, '--db', db]);
+      assert.equal(bad.code, 2, args.join(' '));
+      assert.match(bad.stderr, /^\[PROCTOR_ERR_CLI_USAGE\]/, args.join(' '));
+    }
+  });
+
   it('names a hotkey the history never scored', async () => {
     const r = await runCli(['audit', 'explain', '--hotkey', '5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM', '--db', db]);
     assert.equal(r.code, 2);

@@ -9,7 +9,7 @@ const num = (x: number | null | undefined, digits = 4): string => (x === null ||
  *
  * @example
  * ```ts
- * process.stdout.write(formatExplain(explainMiner({ db, hotkey })) + '\n');
+ * process.stdout.write(formatExplain(explainMiner({ db, miner: { hotkey } })) + '\n');
  * ```
  */
 export function formatExplain(e: MinerEvidence): string {

@@ -1,5 +1,5 @@
 /**
- * `validator audit explain --hotkey <ss58> [--round N]`: one miner's chain of evidence in one
+ * `validator audit explain --hotkey <ss58> | --uid <n> [--round N]`: one miner's chain of evidence in one
  * round, from what it was asked to what it was paid — every task with the hash of the answer it
  * sent, each evaluator's score, the findings and penalties, the round score per plugin and share,
  * the moving average before and after, the weight inputs (interval, tier), the u16 weight
@@ -12,7 +12,8 @@ import { openHistory, previousMovingAverages, roundInfo, storedSubmission, type 
 
 export interface ExplainOptions {
   db: string;
-  hotkey: string;
+  /** The miner: its hotkey, or its uid (the hotkey that held it in `round`, or in the latest round it was scored). */
+  miner: { hotkey: string } | { uid: number };
   /** Default: the latest round the hotkey was scored in. */
   round?: number;
 }
@@ -95,14 +96,23 @@ function taskEvidence(db: Db, roundId: number, uid: number): TaskEvidence[] {
  *
  * @example
  * ```ts
- * const evidence = explainMiner({ db: 'proctor.db', hotkey: '5F…', round: 4 });
+ * const evidence = explainMiner({ db: 'proctor.db', miner: { hotkey: '5F…' }, round: 4 }); // or miner: { uid: 5 }
  * evidence.roundScore.byPlugin; // [{ plugin: 'text', score: 0.61, share: 0.5, contribution: 0.305, … }, …]
  * ```
  */
+/** The hotkey scored under `uid` in round `round`, or in the latest round the uid was scored. */
+function hotkeyOfUid(db: Db, uid: number, round: number | undefined): string {
+  const row = db
+    .prepare('SELECT m.hotkey FROM miner_round_scores m JOIN rounds r ON r.id = m.round_id WHERE m.uid = ? AND (? IS NULL OR r.number = ?) ORDER BY r.number DESC LIMIT 1')
+    .get(uid, round ?? null, round ?? null) as { hotkey: string } | undefined;
+  if (!row) throw proctorError('PROCTOR_ERR_AUDIT_UID', { uid, problem: round === undefined ? 'has no round score in this database' : `was not scored in round ${round}` });
+  return row.hotkey;
+}
+
 export function explainMiner(options: ExplainOptions): MinerEvidence {
   const db = openHistory(options.db);
   try {
-    const { hotkey } = options;
+    const hotkey = 'hotkey' in options.miner ? options.miner.hotkey : hotkeyOfUid(db, options.miner.uid, options.round);
     const latest = db.prepare('SELECT MAX(r.number) AS n FROM miner_round_scores m JOIN rounds r ON r.id = m.round_id WHERE m.hotkey = ?').get(hotkey) as { n: number | null };
     if (latest.n === null) throw proctorError('PROCTOR_ERR_AUDIT_HOTKEY', { hotkey, problem: 'has no round score in this database' });
     const number = options.round ?? latest.n;

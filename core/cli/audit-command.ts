@@ -25,6 +25,7 @@ table, row, column, stored and recomputed value). The database is opened read-on
 
 const EXPLAIN_EXAMPLES = `
 Examples:
+  $ validator audit explain --uid 5                     # the miner at uid 5 in its latest scored round
   $ validator audit explain --hotkey 5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty
   $ validator audit explain --hotkey 5FHneW46… --round 4 --db /tmp/demo.db --json
 `;
@@ -44,6 +45,11 @@ function roundNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw proctorError('PROCTOR_ERR_CLI_USAGE', { detail: `--round must be a round number ≥ 1 (got "${value}")` });
   return n;
+}
+
+function uidNumber(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw proctorError('PROCTOR_ERR_CLI_USAGE', { detail: `--uid must be a uid from 0 to 65535 (got "${value}")` });
+  return Number(value);
 }
 
 export function registerAudit(program: Command): void {
@@ -95,15 +101,18 @@ export function registerAudit(program: Command): void {
   audit
     .command('explain')
     .description("one miner's chain of evidence: tasks, answers, scores, findings, round score, moving average, weight, incentive")
-    .requiredOption('--hotkey <ss58>', 'the miner')
-    .option('--round <n>', 'the round (default: the latest the hotkey was scored in)')
+    .option('--hotkey <ss58>', 'the miner')
+    .option('--uid <n>', 'the miner by uid: the hotkey that held it in the round')
+    .option('--round <n>', 'the round (default: the latest the miner was scored in)')
     .option('--db <file>', 'the SQLite history', './proctor.db')
     .option('--json', 'the evidence as JSON')
     .addHelpText('after', EXPLAIN_EXAMPLES)
-    .action(async (flags: { hotkey: string; round?: string; db: string; json?: boolean }) => {
+    .action(async (flags: { hotkey?: string; uid?: string; round?: string; db: string; json?: boolean }) => {
+      if ((flags.hotkey === undefined) === (flags.uid === undefined)) throw proctorError('PROCTOR_ERR_CLI_USAGE', { detail: 'give the miner as --hotkey <ss58> or --uid <n> (one of them)' });
       const { explainMiner } = await import('../audit/explain.js');
       const { formatExplain } = await import('../audit/explain-format.js');
-      const evidence = explainMiner({ db: flags.db, hotkey: flags.hotkey, round: flags.round !== undefined ? roundNumber(flags.round) : undefined });
+      const miner = flags.hotkey !== undefined ? { hotkey: flags.hotkey } : { uid: uidNumber(flags.uid!) };
+      const evidence = explainMiner({ db: flags.db, miner, round: flags.round !== undefined ? roundNumber(flags.round) : undefined });
       process.stdout.write((flags.json ? JSON.stringify(evidence, null, 2) : formatExplain(evidence)) + '\n');
     });
   audit

@@ -120,7 +120,7 @@ function printSummary(summary: RunSummary): void {
     ...rows.map(line),
     '',
     'skill = the reference miner\'s chance of a correct answer; incentive from the last epoch of Yuma Consensus.',
-    `Why a miner earned what it did: validator audit sql "SELECT * FROM v_round_scores WHERE uid = 5" --db ${summary.db}`,
+    `Why a miner earned what it did: validator audit explain --uid 5 --db ${summary.db}`,
   ];
   process.stdout.write(out.join('\n') + '\n');
 }
