@@ -91,15 +91,6 @@ function taskEvidence(db: Db, roundId: number, uid: number): TaskEvidence[] {
   }));
 }
 
-/**
- * Gathers the evidence for one miner in one round.
- *
- * @example
- * ```ts
- * const evidence = explainMiner({ db: 'proctor.db', miner: { hotkey: '5F…' }, round: 4 }); // or miner: { uid: 5 }
- * evidence.roundScore.byPlugin; // [{ plugin: 'text', score: 0.61, share: 0.5, contribution: 0.305, … }, …]
- * ```
- */
 /** The hotkey scored under `uid` in round `round`, or in the latest round the uid was scored. */
 function hotkeyOfUid(db: Db, uid: number, round: number | undefined): string {
   const row = db
@@ -109,6 +100,15 @@ function hotkeyOfUid(db: Db, uid: number, round: number | undefined): string {
   return row.hotkey;
 }
 
+/**
+ * Gathers the evidence for one miner in one round.
+ *
+ * @example
+ * ```ts
+ * const evidence = explainMiner({ db: 'proctor.db', miner: { hotkey: '5F…' }, round: 4 }); // or miner: { uid: 5 }
+ * evidence.roundScore.byPlugin; // [{ plugin: 'text', score: 0.61, share: 0.5, contribution: 0.305, … }, …]
+ * ```
+ */
 export function explainMiner(options: ExplainOptions): MinerEvidence {
   const db = openHistory(options.db);
   try {
