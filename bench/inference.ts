@@ -16,11 +16,7 @@ import type { EvaluationJob } from '../core/pool/evaluation.js';
 import type { InferenceTask, PerplexityBatch, WorkerMemory } from './inference-worker.js';
 import { chase, chaseTable, spin } from './inference-controls.js';
 import { heldOutTexts, sentences } from './corpus-sentences.js';
-import { printTable } from './timing.js';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
+import { percentile, printTable } from './timing.js';
 
 /** `texts` in chunks of `size` texts, the last one shorter. */
 function evenChunks(texts: string[], size: number): string[][] {

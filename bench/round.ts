@@ -13,7 +13,7 @@ import { cryptoReady } from '../core/transport/keys.js';
 import { createEvaluatorPool } from '../core/pool/pool.js';
 import { createInlineEvaluator } from '../core/pool/inline.js';
 import { runRound, type RoundOutcome } from '../core/engine/round.js';
-import { printTable } from './timing.js';
+import { median, printTable } from './timing.js';
 
 /**
  * Unmeasured rounds each side runs first, the cold first round included. A worker sees half the
@@ -26,11 +26,6 @@ const MEASURED_ROUNDS = 5;
 interface Timed {
   wall: number;
   outcome: RoundOutcome;
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 export async function runRoundBench(args: string[]): Promise<void> {

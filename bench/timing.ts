@@ -16,8 +16,17 @@ export function time(fn: () => void, budgetMs = 1500, minRuns = 3, maxRuns = 200
     fn();
     samples.push(performance.now() - t0);
   }
-  samples.sort((a, b) => a - b);
-  return { medianMs: samples[samples.length >> 1], runs: samples.length };
+  return { medianMs: median(samples), runs: samples.length };
+}
+
+/** The value at fraction `p` of already sorted values (`p` = 0.5: the median, the upper one of an even count). */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** The median of `xs`, in any order (the upper middle value of an even count). */
+export function median(xs: readonly number[]): number {
+  return percentile([...xs].sort((a, b) => a - b), 0.5);
 }
 
 export function formatMs(ms: number): string {

@@ -18,7 +18,7 @@ import { Agent, request } from 'undici';
 import { createMinerClient, type QueryLimits } from '../core/transport/client.js';
 import { cryptoReady, devHotkey } from '../core/transport/keys.js';
 import { BENCH_PATH, BENCH_SYNAPSE, type ChildMessage } from './transport-miners.js';
-import { printTable } from './timing.js';
+import { percentile, printTable } from './timing.js';
 
 type Miner = { hotkey: string; url: string };
 type Memory = { rss: number; heapUsed: number };
@@ -77,10 +77,6 @@ async function stopMiners(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.send({ type: 'stop' });
   await exited;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 interface PhaseResult {
